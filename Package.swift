@@ -1,0 +1,49 @@
+// swift-tools-version: 6.1
+// R-MAE in Swift: rooms as in ../shared/design/STYLE.md, arrows pointing downward only.
+import PackageDescription
+
+let package = Package(
+    name: "rmae-swift",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "rmae", targets: ["rmae"]),
+        .library(name: "Engine", targets: ["Engine"]),
+        .library(name: "NN", targets: ["NN"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C libraries (Debian packages, installed by scripts/setup)
+        .systemLibrary(
+            name: "COpenBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", pkgConfig: "libjpeg",
+            providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+
+        // MARK: Core library
+        .target(name: "Engine", dependencies: ["COpenBLAS"]),
+        .target(name: "NN", dependencies: ["Engine"]),
+        .target(name: "Regions"),
+        .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
+
+        // MARK: Tools
+        .executableTarget(
+            name: "rmae",
+            dependencies: [
+                "Engine", "NN", "Regions", "Data",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        // MARK: Tests
+        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
+        .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,2 @@
+// libpng 1.6's API.
+#include <png.h>

@@ -1,0 +1,1 @@
+// The Data room: image and tensor files, augmentation, batching.

@@ -1,0 +1,118 @@
+/// Reverse-mode automatic differentiation.
+///
+/// Every differentiable op computes its value with a kernel and records a pullback right below it
+/// (`Tensor.record`). The graph is a DAG of ``GraphNode``s referenced from the tensors; ``Tensor/backward()``
+/// sorts it topologically, runs the pullbacks in reverse order, accumulates gradients where a value is
+/// used more than once (`+=`, never `=`), keeps the gradients of leaves only, and then releases the graph.
+
+/// One value in the graph: its parents, its pullback, and (for leaves) its accumulated gradient.
+final class GraphNode: @unchecked Sendable {
+    var parents: [GraphNode?]
+    var pullback: ((Tensor) -> [Tensor?])?
+    var grad: Tensor?
+    let isLeaf: Bool
+
+    init(parents: [GraphNode?], pullback: ((Tensor) -> [Tensor?])?, isLeaf: Bool) {
+        self.parents = parents
+        self.pullback = pullback
+        self.isLeaf = isLeaf
+    }
+
+    func accumulate(_ g: Tensor) {
+        if grad == nil {
+            grad = g
+        } else {
+            grad!.addInPlace(g)
+        }
+    }
+}
+
+/// Whether ops record the graph. Off inside ``withoutGradient(_:)``.
+public enum GradMode {
+    @TaskLocal public static var isEnabled: Bool = true
+}
+
+/// Runs `body` with graph recording off (inference): no op records a pullback, no memory is kept for backward.
+public func withoutGradient<R>(_ body: () throws -> R) rethrows -> R {
+    try GradMode.$isEnabled.withValue(false) { try body() }
+}
+
+extension Tensor {
+    /// True when this value is differentiated (a watched leaf or computed from one).
+    public var requiresGrad: Bool { node != nil }
+
+    /// A copy of this value that is a leaf of the graph: its gradient is kept after ``backward()``.
+    public func watched() -> Tensor {
+        var t = self
+        t.node = GraphNode(parents: [], pullback: nil, isLeaf: true)
+        return t
+    }
+
+    /// The same values, cut from the graph.
+    public func detached() -> Tensor {
+        var t = self
+        t.node = nil
+        return t
+    }
+
+    /// The gradient accumulated into this leaf by ``backward()``; nil when none reached it.
+    public var grad: Tensor? { node?.grad }
+
+    /// Records `value` as the result of an op on `inputs` with the given pullback.
+    ///
+    /// The pullback maps d(loss)/d(value) to one gradient per input (nil where an input does not need one);
+    /// each returned gradient must have its input's shape. Nothing is recorded in no-grad mode or when no
+    /// input is differentiated.
+    static func record(_ value: Tensor, inputs: [Tensor], pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return value }
+        var out = value
+        out.node = GraphNode(parents: inputs.map(\.node), pullback: pullback, isLeaf: false)
+        return out
+    }
+
+    /// Back-propagates from this scalar (any one-element tensor): d(self)/d(self) = 1.
+    public func backward() {
+        precondition(count == 1, "backward: needs a one-element tensor, got shape \(shape)")
+        backward(seed: .full(shape, 1))
+    }
+
+    /// Back-propagates a given output gradient (same shape as this tensor).
+    public func backward(seed: Tensor) {
+        precondition(seed.shape == shape, "backward: seed shape \(seed.shape) differs from value shape \(shape)")
+        guard let root = node else { return }
+        // Iterative depth-first topological order (deep ViTs would overflow a recursive walk).
+        var order: [GraphNode] = []
+        var visited = Set<ObjectIdentifier>()
+        var stack: [(GraphNode, Int)] = [(root, 0)]
+        visited.insert(ObjectIdentifier(root))
+        while let (n, i) = stack.popLast() {
+            if i < n.parents.count {
+                stack.append((n, i + 1))
+                if let p = n.parents[i], visited.insert(ObjectIdentifier(p)).inserted {
+                    stack.append((p, 0))
+                }
+            } else {
+                order.append(n)
+            }
+        }
+        root.accumulate(seed.detached())
+        withoutGradient {
+            for n in order.reversed() {
+                guard let pullback = n.pullback, let g = n.grad else { continue }
+                let grads = pullback(g)
+                precondition(grads.count == n.parents.count,
+                             "backward: pullback returned \(grads.count) gradients for \(n.parents.count) inputs")
+                for (p, gp) in zip(n.parents, grads) {
+                    if let p, let gp { p.accumulate(gp.detached()) }
+                }
+                if !n.isLeaf { n.grad = nil }
+            }
+        }
+        // Release the graph: intermediate nodes forget parents and closures (and with them saved tensors).
+        for n in order where !n.isLeaf {
+            n.pullback = nil
+            n.parents = []
+            n.grad = nil
+        }
+    }
+}

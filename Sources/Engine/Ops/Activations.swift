@@ -1,0 +1,73 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// GELU (exact erf form), sigmoid and softmax.
+
+extension Kernels {
+    static let invSqrt2: Float = 0.70710678118654752440
+    static let invSqrt2Pi: Float = 0.39894228040143267794
+
+    @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * invSqrt2)) }
+
+    /// d gelu / dx = Φ(x) + x φ(x).
+    @inline(__always) static func geluGrad(_ x: Float) -> Float {
+        0.5 * (1 + erff(x * invSqrt2)) + x * invSqrt2Pi * expf(-0.5 * x * x)
+    }
+
+    /// σ(x) = 1 / (1 + e^-x), evaluated without overflow for large |x|.
+    @inline(__always) static func sigmoid(_ x: Float) -> Float {
+        if x >= 0 { return 1 / (1 + expf(-x)) }
+        let e = expf(x)
+        return e / (1 + e)
+    }
+
+    /// Row-wise max-subtracted softmax of a [rows, n] buffer.
+    static func softmaxRows(_ x: UnsafePointer<Float>, rows: Int, n: Int, out: UnsafeMutablePointer<Float>) {
+        Parallel.forRanges(rows, grain: Swift.max(1, 4096 / Swift.max(n, 1))) { range in
+            for r in range {
+                let xr = x + r * n, yr = out + r * n
+                var m = -Float.infinity
+                for j in 0..<n { m = Swift.max(m, xr[j]) }
+                var s: Float = 0
+                for j in 0..<n { let e = expf(xr[j] - m); yr[j] = e; s += e }
+                let inv = 1 / s
+                for j in 0..<n { yr[j] *= inv }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// GELU, exact form `0.5 x (1 + erf(x / √2))` (PyTorch `nn.GELU()` default).
+    public func gelu() -> Tensor {
+        let x = self
+        return Tensor.record(Kernels.map(self, Kernels.gelu), inputs: [self]) { g in
+            [Kernels.zip(g, x) { $0 * Kernels.geluGrad($1) }]
+        }
+    }
+
+    /// Logistic sigmoid.
+    public func sigmoid() -> Tensor {
+        let out = Kernels.map(self, Kernels.sigmoid)
+        return Tensor.record(out, inputs: [self]) { g in [Kernels.zip(g, out) { $0 * $1 * (1 - $1) }] }
+    }
+
+    /// Softmax over the last axis, max-subtracted. Pullback: `y · (g − Σ g·y)`.
+    public func softmax() -> Tensor {
+        let n = shape.last ?? 1
+        let rows = count / Swift.max(n, 1)
+        let out = Tensor.make(shape) { Kernels.softmaxRows(ptr, rows: rows, n: n, out: $0) }
+        return Tensor.record(out, inputs: [self]) { g in
+            [Tensor.make(out.shape) { d in
+                let py = out.ptr, pg = g.ptr
+                for r in 0..<rows {
+                    let y = py + r * n, gr = pg + r * n, dr = d + r * n
+                    var s: Float = 0
+                    for j in 0..<n { s += gr[j] * y[j] }
+                    for j in 0..<n { dr[j] = y[j] * (gr[j] - s) }
+                }
+            }]
+        }
+    }
+}

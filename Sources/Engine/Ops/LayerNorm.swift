@@ -1,0 +1,34 @@
+/// LayerNorm over the last axis, as `torch.nn.functional.layer_norm` (biased variance):
+/// ```
+/// y = (x − mean(x)) / sqrt(var(x) + eps) · weight + bias
+/// ```
+/// - Parameters:
+///   - x: `[..., C]`
+///   - weight, bias: `[C]`
+///   - eps: 1e-6 throughout R-MAE.
+public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> Tensor {
+    let c = x.shape.last ?? 0
+    precondition(weight.shape == [c] && bias.shape == [c],
+                 "layerNorm: weight \(weight.shape) / bias \(bias.shape) do not match input \(x.shape)")
+    let rows = x.count / Swift.max(c, 1)
+    let mean = Tensor.zeros([rows]), rstd = Tensor.zeros([rows])
+    let out = Tensor.make(x.shape) {
+        Kernels.layerNormForward(x.ptr, weight.ptr, bias.ptr, rows: rows, cols: c, eps: eps, out: $0,
+                                 mean: mean.ptr, rstd: rstd.ptr)
+    }
+    return Tensor.record(out, inputs: [x, weight, bias]) { g in
+        let dx: Tensor? = x.requiresGrad ? Tensor.zeros(x.shape) : nil
+        var dw = [Double](repeating: 0, count: c), db = [Double](repeating: 0, count: c)
+        let needW = weight.requiresGrad, needB = bias.requiresGrad
+        dw.withUnsafeMutableBufferPointer { pw in
+            db.withUnsafeMutableBufferPointer { pb in
+                Kernels.layerNormBackward(g.ptr, x.ptr, weight.ptr, mean: mean.ptr, rstd: rstd.ptr, rows: rows, cols: c,
+                                          dx: dx?.ptr, dweight: needW ? pw.baseAddress : nil,
+                                          dbias: needB ? pb.baseAddress : nil)
+            }
+        }
+        return [dx,
+                needW ? Tensor(shape: [c], dw.map { Float($0) }) : nil,
+                needB ? Tensor(shape: [c], db.map { Float($0) }) : nil]
+    }
+}

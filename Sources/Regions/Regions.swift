@@ -1,0 +1,1 @@
+// The Regions room: Felzenszwalb–Huttenlocher segmentation on RGB8 images (standard library only).
