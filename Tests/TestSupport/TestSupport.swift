@@ -62,7 +62,7 @@ public func expectClose(_ actual: [Float], _ expected: [Float], atol: Float, rto
 /// The scalar loss is `Σ f(inputs) · r` for a fixed random projection r, so that every output element
 /// contributes. Analytic gradients come from ``Tensor/backward()``; numeric ones from central differences
 /// with step `eps`, evaluated in no-grad mode and summed in Float64.
-public func gradcheck(_ inputs: [Tensor], eps: Float = 1e-2, atol: Float = 2e-3, rtol: Float = 2e-2,
+public func gradcheck(_ inputs: [Tensor], eps: Float = 1e-2, atol: Float = 1e-3, rtol: Float = 3e-3,
                       seed: UInt64 = 7, _ name: String = "",
                       sourceLocation: SourceLocation = #_sourceLocation,
                       _ f: ([Tensor]) -> Tensor) {

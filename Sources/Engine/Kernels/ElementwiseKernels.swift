@@ -121,8 +121,8 @@ extension Kernels {
 }
 
 extension Tensor {
-    /// `self += other` for equal shapes (gradient accumulation); copies first if storage is shared.
-    mutating func addInPlace(_ other: Tensor) {
+    /// `self += other` for equal shapes (gradient accumulation), not recorded; copies first if storage is shared.
+    public mutating func addInPlace(_ other: Tensor) {
         precondition(shape == other.shape, "addInPlace: shapes \(shape) and \(other.shape) differ")
         makeUnique()
         let p = ptr, q = other.ptr

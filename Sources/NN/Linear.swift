@@ -1,0 +1,28 @@
+/// `y = x Wᵀ + b`, matching `torch.nn.Linear`. Keys `weight` `[out, in]` and `bias` `[out]`.
+///
+/// Initialised as the official code's generic pass: Xavier-uniform weight, zero bias.
+public struct Linear: Module {
+    public var weight: Tensor   // (out, in)
+    public var bias: Tensor?    // (out)
+
+    public init(weight: Tensor, bias: Tensor?) {
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public init(_ inFeatures: Int, _ outFeatures: Int, bias: Bool = true, using rng: inout RandomGenerator) {
+        weight = Initialization.xavierUniform([outFeatures, inFeatures], using: &rng)
+        self.bias = bias ? .zeros([outFeatures]) : nil
+    }
+
+    public var inFeatures: Int { weight.shape[1] }
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// `[..., in] -> [..., out]`
+    public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight, bias) }
+
+    public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
+        try body(prefix + "weight", &weight)
+        if bias != nil { try body(prefix + "bias", &bias!) }
+    }
+}
