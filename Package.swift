@@ -2,6 +2,20 @@
 // R-MAE in Swift: rooms as in ../shared/design/STYLE.md, arrows pointing downward only.
 import PackageDescription
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The engine's own kernels (exp, erf, LayerNorm, softmax...) vectorise with AVX2 + FMA; baseline x86-64 has
+// only SSE2. Every x86-64 server CPU since 2013 (Intel Haswell, AMD Zen) has them. Set RMAE_PORTABLE=1 to
+// build for baseline x86-64 instead.
+var engineSwiftSettings: [SwiftSetting] = []
+#if arch(x86_64)
+if getenv("RMAE_PORTABLE") == nil {
+    engineSwiftSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
+}
+#endif
+
 let package = Package(
     name: "rmae-swift",
     platforms: [.macOS(.v14)],
@@ -26,7 +40,7 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]),
 
         // MARK: Core library
-        .target(name: "Engine", dependencies: ["COpenBLAS"]),
+        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSwiftSettings),
         .target(name: "NN", dependencies: ["Engine"]),
         .target(name: "Regions"),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),

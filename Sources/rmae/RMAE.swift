@@ -1,9 +1,31 @@
 import ArgumentParser
+import Engine
+#if canImport(Glibc)
+import Glibc
+#endif
 
-@main
 struct RMAE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmae",
         abstract: "R-MAE (Regions Meet Masked Autoencoders) in Swift: pre-train Vision Transformers from images and their regions.",
         subcommands: [Bench.self])
+}
+
+@main
+enum Entry {
+    static func main() {
+        selectBLASKernel()
+        RMAE.main()
+    }
+
+    /// OpenBLAS reads `OPENBLAS_CORETYPE` only when it loads, so when it fell back to its slow generic kernels
+    /// on a CPU it does not know, restart this process once with the right kernel family named.
+    static func selectBLASKernel() {
+        guard let core = BLAS.betterCoreType(), getenv("RMAE_BLAS_REEXEC") == nil else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv("RMAE_BLAS_REEXEC", "1", 1)
+        var argv: [UnsafeMutablePointer<CChar>?] = CommandLine.arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", &argv)
+        // execv returned: keep going with the kernels we have.
+    }
 }

@@ -34,7 +34,7 @@ extension Kernels {
                     var m = -Float.infinity
                     for j in 0..<lk { m = Swift.max(m, row[j]) }
                     var sum: Float = 0
-                    for j in 0..<lk { let e = expf(row[j] - m); row[j] = e; sum += e }
+                    for j in 0..<lk { let e = FastMath.exp(row[j] - m); row[j] = e; sum += e }
                     let inv = 1 / sum
                     for j in 0..<lk { row[j] *= inv }
                     lseRow[i] = m + logf(sum)
@@ -69,7 +69,7 @@ extension Kernels {
                 let lseRow = lse + (b * heads + t) * lq
                 for i in 0..<lq {
                     let row = p + i * lk, m = lseRow[i]
-                    for j in 0..<lk { row[j] = expf(row[j] - m) }
+                    for j in 0..<lk { row[j] = FastMath.exp(row[j] - m) }
                     var s: Float = 0
                     for j in 0..<d { s += dO[i * c + j] * o[i * c + j] }
                     delta[i] = s

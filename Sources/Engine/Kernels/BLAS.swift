@@ -41,3 +41,38 @@ public enum BLAS {
         return try body()
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension BLAS {
+    /// The GEMM kernel family OpenBLAS chose at load time (e.g. "SkylakeX", "Haswell", "Zen", "Prescott").
+    public static var coreName: String { String(cString: openblas_get_corename()) }
+
+    /// A better kernel family for this CPU when OpenBLAS fell back to its generic SSE3 kernels ("Prescott"),
+    /// which happens for processors newer than the OpenBLAS build (Debian 12's 0.3.21 does not know Intel
+    /// Sapphire/Emerald Rapids and runs sgemm 3–7× slower there). Nil when OpenBLAS's own choice stands or the
+    /// user set `OPENBLAS_CORETYPE`. The choice takes effect only for a new process (``reexecArguments``).
+    public static func betterCoreType() -> String? {
+        if getenv("OPENBLAS_CORETYPE") != nil || coreName != "Prescott" { return nil }
+        guard let f = fopen("/proc/cpuinfo", "r") else { return nil }
+        defer { fclose(f) }
+        var line = [CChar](repeating: 0, count: 1 << 16)
+        while fgets(&line, Int32(line.count), f) != nil {
+            let text = String(cString: line)
+            guard text.hasPrefix("flags") else { continue }
+            let flags = Set(text.split(separator: " ").map { $0.trimmingCharacters() })
+            if flags.contains("avx512f") && flags.contains("avx512bw") && flags.contains("avx512vl") { return "SkylakeX" }
+            if flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+            return nil
+        }
+        return nil
+    }
+}
+
+private extension Substring {
+    func trimmingCharacters() -> String {
+        String(self.filter { !$0.isWhitespace })
+    }
+}

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Namespace of the raw kernels: loops over unsafe buffers or `cblas_sgemm`, forward and backward side by side.
 public enum Kernels {}
 
@@ -34,58 +38,91 @@ extension Kernels {
         }
     }
 
-    enum Binary { case add, sub, mul, div }
+    /// Elementwise functions of one value. Kernels switch once per range, outside the loop, so each loop
+    /// body is a direct inline computation that vectorises (closures captured through the thread pool did not).
+    enum Unary {
+        case affine(Float, Float)      // a·x + b
+        case divide(Float)             // x / s
+        case reciprocal(Float)         // s / x
+        case exp, log, sqrt, square, gelu, sigmoid
+    }
 
-    /// `out = a ∘ b` with NumPy broadcasting.
-    static func binary(_ kind: Binary, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
+    /// Elementwise functions of two values (equal shapes, or broadcast for the first four).
+    enum Binary {
+        case add, sub, mul, div
+        case negDiv                    // −a / b
+        case geluBackward              // a · gelu'(b)          (a = dout, b = x)
+        case sigmoidBackward           // a · b · (1 − b)       (b = σ(x))
+        case sqrtBackward              // a / (2b)              (b = √x)
+        case squareBackward            // 2 · a · b             (b = x)
+    }
+
+    static func apply(_ f: Unary, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ r: Range<Int>) {
+        switch f {
+        case let .affine(a, b): for i in r { y[i] = a * x[i] + b }
+        case let .divide(s): for i in r { y[i] = x[i] / s }
+        case let .reciprocal(s): for i in r { y[i] = s / x[i] }
+        case .exp: for i in r { y[i] = FastMath.exp(x[i]) }
+        case .log: for i in r { y[i] = logf(x[i]) }
+        case .sqrt: for i in r { y[i] = x[i].squareRoot() }
+        case .square: for i in r { y[i] = x[i] * x[i] }
+        case .gelu: for i in r { y[i] = gelu(x[i]) }
+        case .sigmoid: for i in r { y[i] = sigmoid(x[i]) }
+        }
+    }
+
+    static func apply(_ f: Binary, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                      _ r: Range<Int>, strideA: Int = 1, strideB: Int = 1) {
+        if strideA == 1 && strideB == 1 {
+            switch f {
+            case .add: for i in r { y[i] = a[i] + b[i] }
+            case .sub: for i in r { y[i] = a[i] - b[i] }
+            case .mul: for i in r { y[i] = a[i] * b[i] }
+            case .div: for i in r { y[i] = a[i] / b[i] }
+            case .negDiv: for i in r { y[i] = -a[i] / b[i] }
+            case .geluBackward: for i in r { y[i] = a[i] * geluGrad(b[i]) }
+            case .sigmoidBackward: for i in r { y[i] = a[i] * b[i] * (1 - b[i]) }
+            case .sqrtBackward: for i in r { y[i] = a[i] / (2 * b[i]) }
+            case .squareBackward: for i in r { y[i] = 2 * a[i] * b[i] }
+            }
+            return
+        }
+        // Broadcast rows: one side may be strided (0 = a repeated value).
+        switch f {
+        case .add: for i in r { y[i] = a[i * strideA] + b[i * strideB] }
+        case .sub: for i in r { y[i] = a[i * strideA] - b[i * strideB] }
+        case .mul: for i in r { y[i] = a[i * strideA] * b[i * strideB] }
+        case .div: for i in r { y[i] = a[i * strideA] / b[i * strideB] }
+        default: preconditionFailure("Kernels.apply: \(f) does not broadcast")
+        }
+    }
+
+    /// `out = f(x)`, split over threads for large tensors.
+    static func map(_ x: Tensor, _ f: Unary) -> Tensor {
+        let px = x.ptr
+        return Tensor.make(x.shape) { po in Parallel.forRanges(x.count) { r in apply(f, px, po, r) } }
+    }
+
+    /// `out = a ∘ b` with NumPy broadcasting (same shapes for the backward helpers).
+    static func binary(_ f: Binary, _ a: Tensor, _ b: Tensor, op: String) -> Tensor {
         let outShape = a.shape == b.shape ? a.shape : Shape.broadcast(a.shape, b.shape, op: op)
         let n = Shape.count(outShape)
         let pa = a.ptr, pb = b.ptr
-        @inline(__always) func run(_ f: (Float, Float) -> Float) -> Tensor {
-            Tensor.make(outShape) { po in
-                if a.count == n && b.count == n {
-                    Parallel.forRanges(n) { r in for i in r { po[i] = f(pa[i], pb[i]) } }
-                } else if b.count == 1 {
-                    let s = pb[0]
-                    Parallel.forRanges(n) { r in for i in r { po[i] = f(pa[i], s) } }
-                } else if a.count == 1 {
-                    let s = pa[0]
-                    Parallel.forRanges(n) { r in for i in r { po[i] = f(s, pb[i]) } }
-                } else {
-                    let sa = broadcastStrides(a.shape, to: outShape), sb = broadcastStrides(b.shape, to: outShape)
-                    let inner = outShape.last!
-                    let ia = sa.last!, ib = sb.last!
-                    forEachRow(outShape, sa, sb) { row, oa, ob in
-                        let o = po + row * inner, x = pa + oa, y = pb + ob
-                        for j in 0..<inner { o[j] = f(x[j * ia], y[j * ib]) }
-                    }
+        return Tensor.make(outShape) { po in
+            if a.count == n && b.count == n {
+                Parallel.forRanges(n) { r in apply(f, pa, pb, po, r) }
+            } else if b.count == 1 {
+                Parallel.forRanges(n) { r in apply(f, pa + r.lowerBound, pb, po + r.lowerBound, 0..<r.count, strideB: 0) }
+            } else if a.count == 1 {
+                Parallel.forRanges(n) { r in apply(f, pa, pb + r.lowerBound, po + r.lowerBound, 0..<r.count, strideA: 0) }
+            } else {
+                let sa = broadcastStrides(a.shape, to: outShape), sb = broadcastStrides(b.shape, to: outShape)
+                let inner = outShape.last!
+                let ia = sa.last!, ib = sb.last!
+                forEachRow(outShape, sa, sb) { row, oa, ob in
+                    apply(f, pa + oa, pb + ob, po + row * inner, 0..<inner, strideA: ia, strideB: ib)
                 }
             }
-        }
-        switch kind {
-        case .add: return run { $0 + $1 }
-        case .sub: return run { $0 - $1 }
-        case .mul: return run { $0 * $1 }
-        case .div: return run { $0 / $1 }
-        }
-    }
-
-    /// `out[i] = f(x[i])`, split over threads for large tensors.
-    @inline(__always)
-    static func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
-        let px = x.ptr
-        return Tensor.make(x.shape) { po in
-            Parallel.forRanges(x.count) { r in for i in r { po[i] = f(px[i]) } }
-        }
-    }
-
-    /// `out[i] = f(x[i], y[i])` for equal shapes.
-    @inline(__always)
-    static func zip(_ x: Tensor, _ y: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
-        precondition(x.shape == y.shape, "zip: shapes \(x.shape) and \(y.shape) differ")
-        let px = x.ptr, py = y.ptr
-        return Tensor.make(x.shape) { po in
-            Parallel.forRanges(x.count) { r in for i in r { po[i] = f(px[i], py[i]) } }
         }
     }
 

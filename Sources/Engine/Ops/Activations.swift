@@ -8,17 +8,17 @@ extension Kernels {
     static let invSqrt2: Float = 0.70710678118654752440
     static let invSqrt2Pi: Float = 0.39894228040143267794
 
-    @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + erff(x * invSqrt2)) }
+    @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * invSqrt2)) }
 
     /// d gelu / dx = Φ(x) + x φ(x).
     @inline(__always) static func geluGrad(_ x: Float) -> Float {
-        0.5 * (1 + erff(x * invSqrt2)) + x * invSqrt2Pi * expf(-0.5 * x * x)
+        0.5 * (1 + FastMath.erf(x * invSqrt2)) + x * invSqrt2Pi * FastMath.exp(-0.5 * x * x)
     }
 
     /// σ(x) = 1 / (1 + e^-x), evaluated without overflow for large |x|.
     @inline(__always) static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + expf(-x)) }
-        let e = expf(x)
+        if x >= 0 { return 1 / (1 + FastMath.exp(-x)) }
+        let e = FastMath.exp(x)
         return e / (1 + e)
     }
 
@@ -30,7 +30,7 @@ extension Kernels {
                 var m = -Float.infinity
                 for j in 0..<n { m = Swift.max(m, xr[j]) }
                 var s: Float = 0
-                for j in 0..<n { let e = expf(xr[j] - m); yr[j] = e; s += e }
+                for j in 0..<n { let e = FastMath.exp(xr[j] - m); yr[j] = e; s += e }
                 let inv = 1 / s
                 for j in 0..<n { yr[j] *= inv }
             }
@@ -42,15 +42,16 @@ extension Tensor {
     /// GELU, exact form `0.5 x (1 + erf(x / √2))` (PyTorch `nn.GELU()` default).
     public func gelu() -> Tensor {
         let x = self
-        return Tensor.record(Kernels.map(self, Kernels.gelu), inputs: [self]) { g in
-            [Kernels.zip(g, x) { $0 * Kernels.geluGrad($1) }]
+        let out = Kernels.map(self, .gelu)
+        return Tensor.record(out, inputs: [self]) { g in
+            [Kernels.binary(.geluBackward, g, x, op: "gelu")]
         }
     }
 
     /// Logistic sigmoid.
     public func sigmoid() -> Tensor {
-        let out = Kernels.map(self, Kernels.sigmoid)
-        return Tensor.record(out, inputs: [self]) { g in [Kernels.zip(g, out) { $0 * $1 * (1 - $1) }] }
+        let out = Kernels.map(self, .sigmoid)
+        return Tensor.record(out, inputs: [self]) { g in [Kernels.binary(.sigmoidBackward, g, out, op: "sigmoid")] }
     }
 
     /// Softmax over the last axis, max-subtracted. Pullback: `y · (g − Σ g·y)`.
@@ -71,3 +72,4 @@ extension Tensor {
         }
     }
 }
+

@@ -19,7 +19,7 @@ extension Tensor {
         let out = Kernels.binary(.sub, a, b, op: "sub")
         return record(out, inputs: [a, b]) { g in
             [a.requiresGrad ? Kernels.sumToShape(g, a.shape) : nil,
-             b.requiresGrad ? Kernels.sumToShape(Kernels.map(g) { -$0 }, b.shape) : nil]
+             b.requiresGrad ? Kernels.sumToShape(Kernels.map(g, .affine(-1, 0)), b.shape) : nil]
         }
     }
 
@@ -40,7 +40,7 @@ extension Tensor {
             let ga = Kernels.binary(.div, g, b, op: "div")
             return [a.requiresGrad ? Kernels.sumToShape(ga, a.shape) : nil,
                     b.requiresGrad
-                        ? Kernels.sumToShape(Kernels.map(Kernels.binary(.mul, ga, out, op: "mul")) { -$0 }, b.shape)
+                        ? Kernels.sumToShape(Kernels.map(Kernels.binary(.mul, ga, out, op: "mul"), .affine(-1, 0)), b.shape)
                         : nil]
         }
     }
@@ -53,24 +53,24 @@ extension Tensor {
 
 extension Tensor {
     public static func + (x: Tensor, s: Float) -> Tensor {
-        record(Kernels.map(x) { $0 + s }, inputs: [x]) { g in [g] }
+        record(Kernels.map(x, .affine(1, s)), inputs: [x]) { g in [g] }
     }
     public static func + (s: Float, x: Tensor) -> Tensor { x + s }
     public static func - (x: Tensor, s: Float) -> Tensor { x + (-s) }
     public static func - (s: Float, x: Tensor) -> Tensor {
-        record(Kernels.map(x) { s - $0 }, inputs: [x]) { g in [Kernels.map(g) { -$0 }] }
+        record(Kernels.map(x, .affine(-1, s)), inputs: [x]) { g in [Kernels.map(g, .affine(-1, 0))] }
     }
     public static func * (x: Tensor, s: Float) -> Tensor {
-        record(Kernels.map(x) { $0 * s }, inputs: [x]) { g in [Kernels.map(g) { $0 * s }] }
+        record(Kernels.map(x, .affine(s, 0)), inputs: [x]) { g in [Kernels.map(g, .affine(s, 0))] }
     }
     public static func * (s: Float, x: Tensor) -> Tensor { x * s }
     public static func / (x: Tensor, s: Float) -> Tensor {
-        record(Kernels.map(x) { $0 / s }, inputs: [x]) { g in [Kernels.map(g) { $0 / s }] }
+        record(Kernels.map(x, .divide(s)), inputs: [x]) { g in [Kernels.map(g, .divide(s))] }
     }
     public static func / (s: Float, x: Tensor) -> Tensor {
-        let out = Kernels.map(x) { s / $0 }
+        let out = Kernels.map(x, .reciprocal(s))
         return record(out, inputs: [x]) { g in
-            [Kernels.zip(Kernels.zip(g, out) { $0 * $1 }, x) { -$0 / $1 }]
+            [Kernels.binary(.negDiv, Kernels.binary(.mul, g, out, op: "mul"), x, op: "negDiv")]
         }
     }
 }
@@ -80,29 +80,29 @@ extension Tensor {
 extension Tensor {
     /// e^x.
     public func exp() -> Tensor {
-        let out = Kernels.map(self) { Glibc.expf($0) }
-        return Tensor.record(out, inputs: [self]) { g in [Kernels.zip(g, out) { $0 * $1 }] }
+        let out = Kernels.map(self, .exp)
+        return Tensor.record(out, inputs: [self]) { g in [Kernels.binary(.mul, g, out, op: "exp")] }
     }
 
     /// Natural logarithm.
     public func log() -> Tensor {
         let x = self
-        return Tensor.record(Kernels.map(self) { Glibc.logf($0) }, inputs: [self]) { g in
-            [Kernels.zip(g, x) { $0 / $1 }]
+        return Tensor.record(Kernels.map(self, .log), inputs: [self]) { g in
+            [Kernels.binary(.div, g, x, op: "log")]
         }
     }
 
     /// Square root.
     public func sqrt() -> Tensor {
-        let out = Kernels.map(self) { $0.squareRoot() }
-        return Tensor.record(out, inputs: [self]) { g in [Kernels.zip(g, out) { $0 / (2 * $1) }] }
+        let out = Kernels.map(self, .sqrt)
+        return Tensor.record(out, inputs: [self]) { g in [Kernels.binary(.sqrtBackward, g, out, op: "sqrt")] }
     }
 
     /// x².
     public func squared() -> Tensor {
         let x = self
-        return Tensor.record(Kernels.map(self) { $0 * $0 }, inputs: [self]) { g in
-            [Kernels.zip(g, x) { 2 * $0 * $1 }]
+        return Tensor.record(Kernels.map(self, .square), inputs: [self]) { g in
+            [Kernels.binary(.squareBackward, g, x, op: "squared")]
         }
     }
 

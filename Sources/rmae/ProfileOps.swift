@@ -1,0 +1,20 @@
+import NN
+func profileOps() {
+    var rng = RandomGenerator(seed: 0, stream: .initialization)
+    let (b, n, c) = (8, 197, 192)
+    let x = Tensor.uniform([b, n, c], low: -1, high: 1, using: &rng)
+    let w = Tensor.uniform([3 * c, c], low: -0.1, high: 0.1, using: &rng)
+    let ones = Tensor.ones([c]), zeros = Tensor.zeros([c])
+    let qkv = linear(x, w, nil)
+    let big = Tensor.uniform([b, n, 4 * c], low: -1, high: 1, using: &rng)
+    print("layernorm ms", time(5) { _ = layerNorm(x, weight: ones, bias: zeros, eps: 1e-6) } * 1000)
+    print("linear qkv ms", time(5) { _ = linear(x, w, nil) } * 1000)
+    print("attention ms", time(5) { _ = selfAttention(qkv, heads: 3) } * 1000)
+    print("gelu ms", time(5) { _ = big.gelu() } * 1000)
+    print("add ms", time(5) { _ = x + x } * 1000)
+    print("add bias ms", time(5) { _ = x + ones } * 1000)
+    let qw = qkv.watched()
+    print("attention fwd+bwd ms", time(5) { selfAttention(qw, heads: 3).backward(seed: x) } * 1000)
+    let bw = big.watched()
+    print("gelu fwd+bwd ms", time(5) { bw.gelu().backward(seed: big) } * 1000)
+}
