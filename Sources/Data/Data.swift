@@ -1,1 +1,0 @@
-// The Data room: image and tensor files, augmentation, batching.

@@ -1,1 +1,0 @@
-// The Regions room: Felzenszwalb–Huttenlocher segmentation on RGB8 images (standard library only).
