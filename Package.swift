@@ -23,6 +23,7 @@ let package = Package(
         .executable(name: "rmae", targets: ["rmae"]),
         .library(name: "Engine", targets: ["Engine"]),
         .library(name: "NN", targets: ["NN"]),
+        .library(name: "Models", targets: ["Models"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -42,14 +43,16 @@ let package = Package(
         // MARK: Core library
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSwiftSettings),
         .target(name: "NN", dependencies: ["Engine"]),
+        .target(name: "Models", dependencies: ["NN", "Engine"]),
         .target(name: "Regions"),
+        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data"]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
 
         // MARK: Tools
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Regions", "Data",
+                "Engine", "NN", "Models", "Regions", "Data", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -57,6 +60,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
     ]

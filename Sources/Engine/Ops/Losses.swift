@@ -26,9 +26,10 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
             }
         }
     }
+    // The pullback holds the tensors (not their pointers), so their storage outlives the forward call.
     return Tensor.record(out, inputs: [logits]) { g in
         [Tensor.make(logits.shape) { d in
-            let pg = g.ptr
+            let pg = g.ptr, pz = logits.ptr, py = targets.ptr, pw = weight?.ptr
             Parallel.forRanges(logits.count) { r in
                 for i in r {
                     let s = (Kernels.sigmoid(pz[i]) - py[i]) * pg[i]
