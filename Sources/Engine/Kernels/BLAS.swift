@@ -1,4 +1,5 @@
 import COpenBLAS
+import Synchronization
 
 /// The only file that calls `cblas_*`: single-precision GEMM and OpenBLAS's thread knob.
 public enum BLAS {
@@ -8,6 +9,9 @@ public enum BLAS {
         openblas_set_num_threads(Int32(Parallel.threads))
         return Parallel.threads
     }()
+
+    /// Floating-point operations issued to GEMM so far (2·m·n·k per call), for model-FLOP utilisation.
+    public static let flops = Atomic<Int>(0)
 
     /// `C = alpha * op(A) op(B) + beta * C`, row-major. op(A) is M×K, op(B) is K×N, C is M×N.
     @inline(__always)
@@ -19,6 +23,7 @@ public enum BLAS {
     ) {
         _ = threads
         if m == 0 || n == 0 { return }
+        flops.add(2 * m * n * k, ordering: .relaxed)
         if k == 0 {
             if beta == 0 {
                 for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }

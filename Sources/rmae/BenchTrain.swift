@@ -1,0 +1,70 @@
+import ArgumentParser
+import Models
+import NN
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `rmae bench train`: full training steps (forward, backward, AdamW) on synthetic data, with the flags of
+/// ../shared/bench/torch_rmae.py so both run the same model.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Median time of a full R-MAE training step (forward, backward, AdamW); compare with ../shared/bench/torch_rmae.py.")
+
+    @Option(help: "Model preset: \(ModelPresets.names.joined(separator: ", ")).") var preset = "vit-tiny"
+    @Option(help: "Images per step.") var batch = 8
+    @Option(help: "Timed steps (after 2 warm-up steps).") var steps = 10
+    @Option(help: "k regions per image; 0 = MAE alone.") var regions = 8
+    @Option(help: "region_cross_layer (paper: 1; official config: 8).") var neck = 1
+    @Option(name: .customLong("img-size"), help: "Override the image side.") var imgSize: Int?
+    @Option(help: "Override the patch side.") var patch: Int?
+    @Option(name: .customLong("decoder-dim"), help: "Pixel decoder width.") var decoderDim: Int?
+    @Option(name: .customLong("decoder-depth"), help: "Pixel decoder blocks.") var decoderDepth: Int?
+    @Option(name: .customLong("decoder-heads"), help: "Pixel decoder heads.") var decoderHeads: Int?
+
+    func run() throws {
+        guard var c = ModelPresets.config(named: preset) else {
+            throw ValidationError("--preset: unknown preset '\(preset)' (known: \(ModelPresets.names.joined(separator: ", ")))")
+        }
+        c.numRegion = regions
+        c.regionCrossLayer = neck
+        if let imgSize { c.imgSize = imgSize }
+        if let patch { c.patchSize = patch }
+        if let decoderDim { c.decoderEmbedDim = decoderDim }
+        if let decoderDepth { c.decoderDepth = decoderDepth }
+        if let decoderHeads { c.decoderNumHeads = decoderHeads }
+        var model = try RegionMAE(config: c)
+        let optimizer = AdamW(learningRate: 1e-4)
+        var rng = RandomGenerator(seed: 0, stream: .test)
+        let images = Tensor.normal([batch, 3, c.imgSize, c.imgSize], using: &rng)
+        let maps = regions > 0 ? Tensor(shape: [batch, regions, c.imgSize, c.imgSize],
+                                        (0..<(batch * regions * c.imgSize * c.imgSize)).map { _ in rng.uniform() > 0.5 ? 1 : 0 }) : nil
+
+        // sgemm reference throughput, measured in this run, for model-FLOP utilisation.
+        let (m, n, k) = (2048, 2048, 1024)
+        let a = Tensor.full([m, k], 0.5), b = Tensor.full([k, n], 0.25)
+        let gemmSeconds = time(5) { _ = Tensor.matmul(a, b) }
+        let peakGflops = 2 * Double(m * n * k) / gemmSeconds / 1e9
+
+        var samples: [Double] = []
+        var flopsPerStep = 0
+        let clock = ContinuousClock()
+        for i in 0..<(steps + 2) {
+            let masking = Masking.random(batch: batch, patches: c.numPatches, using: &rng)
+            let before = BLAS.flops.load(ordering: .relaxed)
+            let start = clock.now
+            let (_, grads) = valueWithGradient(at: model) { $0(images: images, regions: maps, masking: masking).loss }
+            optimizer.update(&model, along: grads)
+            let d = clock.now - start
+            flopsPerStep = BLAS.flops.load(ordering: .relaxed) - before
+            if i >= 2 { samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
+        }
+        samples.sort()
+        let median = samples[samples.count / 2]
+        let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
+        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) peak_rss_mb=\(peakRSSMegabytes())")
+    }
+}
+
+func fmt4(_ x: Double) -> String { "\((x * 10000).rounded() / 10000)" }
