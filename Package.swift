@@ -27,6 +27,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, installed by scripts/setup)
@@ -45,7 +46,7 @@ let package = Package(
         .target(name: "NN", dependencies: ["Engine"]),
         .target(name: "Models", dependencies: ["NN", "Engine"]),
         .target(name: "Regions"),
-        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data"]),
+        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", .product(name: "Yams", package: "Yams")]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
 
         // MARK: Tools

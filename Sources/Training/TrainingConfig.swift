@@ -1,0 +1,177 @@
+import Foundation
+import Models
+import Yams
+
+/// Everything a pre-training run needs, with the official / MAE field names in YAML (`blr`, `batch_size`,
+/// `accum_iter`, `warmup_epochs`, ...). The model's own fields sit under `model:` with the official
+/// constructor names. The effective configuration is written into the run directory as `config.yaml`.
+public struct TrainingConfig: Codable, Equatable, Sendable {
+    /// Model preset the configuration started from (informational; `model` holds the result).
+    public var preset = "demo"
+    public var model = ModelPresets.config(named: "demo")!
+    /// Image folder (nested, ImageNet class folders or the COCO layout); nil = the embedded demo photos.
+    public var data: String?
+    /// Region maps: a folder of `.npy` stacks parallel to the images, or `auto` (FH computed and cached).
+    public var regions = "auto"
+    /// Run directory (checkpoints, metrics, config, pictures).
+    public var out = "runs/demo"
+    /// Global batch of one micro-step, all ranks together (an update sees batch_size × accum_iter images).
+    public var batchSize = 32
+    /// Micro-batches per optimizer update (gradient accumulation).
+    public var accumIter = 1
+    /// Base learning rate: peak lr = blr × batch_size × accum_iter / 256 (released config 1.5e-4; paper 1e-4).
+    public var blr = 1.5e-4
+    /// Absolute peak learning rate; overrides `blr` when set.
+    public var lr: Double?
+    public var weightDecay = 0.05
+    public var beta1 = 0.9
+    public var beta2 = 0.95
+    /// Optimizer updates to train for; `epochs` is used when this is nil.
+    public var steps: Int?
+    public var epochs = 400
+    /// Warm-up in updates; `warmup_epochs` is used when this is nil.
+    public var warmupSteps: Int?
+    public var warmupEpochs = 40.0
+    /// Global-norm gradient clipping (0 = off, as released).
+    public var clipGrad = 0.0
+    public var seed: UInt64 = 0
+    public var numWorkers = 2
+    /// Fraction of the images held out for validation (by a stable hash of the path).
+    public var valFraction = 0.05
+    public var valEvery = 100
+    public var checkpointEvery = 100
+    public var keepCheckpoints = 3
+    public var logEvery = 10
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case preset, model, data, regions, out, lr, blr, steps, epochs, seed
+        case batchSize = "batch_size", accumIter = "accum_iter", weightDecay = "weight_decay"
+        case beta1, beta2, warmupSteps = "warmup_steps", warmupEpochs = "warmup_epochs", clipGrad = "clip_grad"
+        case numWorkers = "num_workers", valFraction = "val_fraction", valEvery = "val_every"
+        case checkpointEvery = "checkpoint_every", keepCheckpoints = "keep_checkpoints", logEvery = "log_every"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func get<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
+            if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
+        }
+        try get(.preset, &preset)
+        if let p = ModelPresets.config(named: preset) { model = p }
+        try get(.model, &model)
+        data = try c.decodeIfPresent(String.self, forKey: .data)
+        try get(.regions, &regions); try get(.out, &out); try get(.batchSize, &batchSize); try get(.accumIter, &accumIter)
+        try get(.blr, &blr)
+        lr = try c.decodeIfPresent(Double.self, forKey: .lr)
+        try get(.weightDecay, &weightDecay); try get(.beta1, &beta1); try get(.beta2, &beta2)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        try get(.epochs, &epochs)
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps)
+        try get(.warmupEpochs, &warmupEpochs); try get(.clipGrad, &clipGrad); try get(.seed, &seed)
+        try get(.numWorkers, &numWorkers); try get(.valFraction, &valFraction); try get(.valEvery, &valEvery)
+        try get(.checkpointEvery, &checkpointEvery); try get(.keepCheckpoints, &keepCheckpoints); try get(.logEvery, &logEvery)
+    }
+
+    /// Peak learning rate for the global batch.
+    public var peakLearningRate: Double { lr ?? blr * Double(batchSize * accumIter) / 256 }
+
+    /// Total updates and warm-up updates, given the updates in one epoch.
+    public func schedule(updatesPerEpoch: Int) -> (total: Int, warmup: Int) {
+        let total = steps ?? epochs * max(1, updatesPerEpoch)
+        let warmup = warmupSteps ?? Int((warmupEpochs * Double(max(1, updatesPerEpoch))).rounded())
+        return (total, min(warmup, total))
+    }
+
+    /// Checks values a run cannot start with; the message names the field.
+    public func validate() throws {
+        func fail(_ s: String) throws -> Never { throw ConfigurationError(description: s) }
+        if batchSize < 1 { try fail("batch_size must be at least 1, got \(batchSize)") }
+        if accumIter < 1 { try fail("accum_iter must be at least 1, got \(accumIter)") }
+        if let steps, steps < 1 { try fail("steps must be at least 1, got \(steps)") }
+        if steps == nil && epochs < 1 { try fail("epochs must be at least 1, got \(epochs)") }
+        if !(0..<1).contains(valFraction) { try fail("val_fraction must be in [0, 1), got \(valFraction)") }
+        if clipGrad < 0 { try fail("clip_grad must be ≥ 0, got \(clipGrad)") }
+        if keepCheckpoints < 1 { try fail("keep_checkpoints must be at least 1, got \(keepCheckpoints)") }
+        if checkpointEvery < 1 || valEvery < 1 || logEvery < 1 { try fail("checkpoint_every, val_every and log_every must be at least 1") }
+        do { try model.validate() } catch let e as ModelConfigError { try fail("model: \(e.description)") }
+    }
+
+    // MARK: - YAML and overrides
+
+    /// Reads a YAML configuration file.
+    public static func load(yaml url: URL) throws -> TrainingConfig {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigurationError(description: "\(url.path): cannot be read (\(error.localizedDescription))")
+        }
+        do { return try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch {
+            throw ConfigurationError(description: "\(url.path): \(describe(error))")
+        }
+    }
+
+    /// The configuration as YAML.
+    public func yaml() throws -> String { try YAMLEncoder().encode(self) }
+
+    /// Applies `key=value` overrides; dotted keys reach into `model` (`model.num_region=4`). Values are YAML
+    /// scalars (`1e-4`, `true`, `random_fg`). Unknown keys are an error naming the key.
+    public func overriding(_ assignments: [String]) throws -> TrainingConfig {
+        if assignments.isEmpty { return self }
+        var tree = try JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as! [String: Any]
+        let known = Set(tree.keys)
+        let knownModel = Set((tree["model"] as? [String: Any] ?? [:]).keys).union(["use_mae_loss", "variant", "feeding"])
+        for a in assignments {
+            guard let eq = a.firstIndex(of: "="), eq != a.startIndex else {
+                throw ConfigurationError(description: "override '\(a)' is not key=value")
+            }
+            let key = String(a[..<eq]), raw = String(a[a.index(after: eq)...])
+            let value: Any = (try? Yams.load(yaml: raw)).flatMap { $0 } ?? raw
+            let path = key.split(separator: ".").map(String.init)
+            if path.count == 1 {
+                guard known.contains(key) || CodingKeys(stringValue: key) != nil else {
+                    throw ConfigurationError(description: "override '\(key)': unknown configuration field")
+                }
+                tree[key] = value
+                if key == "preset" {
+                    guard let p = ModelPresets.config(named: raw) else {
+                        throw ConfigurationError(description: "override preset=\(raw): unknown preset (known: \(ModelPresets.names.joined(separator: ", ")))")
+                    }
+                    tree["model"] = try JSONSerialization.jsonObject(with: JSONEncoder().encode(p))
+                }
+            } else if path.count == 2 && path[0] == "model" {
+                guard knownModel.contains(path[1]) else {
+                    throw ConfigurationError(description: "override '\(key)': unknown model field")
+                }
+                var m = tree["model"] as? [String: Any] ?? [:]
+                m[path[1]] = value
+                tree["model"] = m
+            } else {
+                throw ConfigurationError(description: "override '\(key)': unknown configuration field")
+            }
+        }
+        do {
+            return try JSONDecoder().decode(TrainingConfig.self, from: JSONSerialization.data(withJSONObject: tree))
+        } catch {
+            throw ConfigurationError(description: "overrides \(assignments): \(Self.describe(error))")
+        }
+    }
+
+    static func describe(_ error: Error) -> String {
+        if let e = error as? DecodingError {
+            switch e {
+            case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .keyNotFound(_, ctx), let .dataCorrupted(ctx):
+                let path = ctx.codingPath.map(\.stringValue).joined(separator: ".")
+                return "\(path.isEmpty ? "" : "field '\(path)': ")\(ctx.debugDescription)"
+            @unknown default: break
+            }
+        }
+        return "\(error)"
+    }
+}
+
+/// A configuration problem, naming the field or file.
+public struct ConfigurationError: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}

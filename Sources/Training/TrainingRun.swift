@@ -1,0 +1,119 @@
+import Foundation
+import Models
+import NN
+
+/// Validation on held-out batches: mean losses and the IoU of predicted vs true region pixels over the
+/// masked region patches (prediction = sigmoid(logit) ≥ 0.5).
+public struct ValidationResult: Sendable {
+    public var loss: Double, maeLoss: Double, regionLoss: Double
+    /// Nil for MAE (no regions).
+    public var regionIoU: Double?
+}
+
+/// How a run ended.
+public struct RunSummary: Sendable {
+    public var firstStep: Int, lastStep: Int
+    public var firstLoss: Double?, lastLoss: Double?
+    public var seconds: Double
+    public var interrupted: Bool
+    public var lastCheckpoint: URL?
+}
+
+extension Trainer {
+    /// Evaluates fixed batches with a fixed masking (the same every time, so values are comparable across steps).
+    public func validate(_ batches: [TrainingBatch]) -> ValidationResult {
+        var rng = RandomGenerator(seed: config.seed &+ 0x5EED, stream: .masking)
+        var loss = 0.0, mae = 0.0, region = 0.0
+        var intersection = 0.0, union = 0.0
+        let (p, n) = (config.model.patchSize, config.model.numPatches)
+        for batch in batches {
+            let b = batch.images.shape[0]
+            let masking = batch.shuffleIds.map { Masking(idsShuffle: $0) } ?? Masking.random(batch: b, patches: n, using: &rng)
+            let out = withoutGradient { model(images: batch.images, regions: batch.regions, masking: masking) }
+            loss += Double(out.loss.item); mae += Double(out.maeLoss.item); region += Double(out.regionLoss.item)
+            if let logits = out.predRegion, let maps = batch.regions {
+                let k = maps.shape[1], s = maps.shape[2]
+                let targets = maps.reshaped([b * k, 1, s, s]).patchified(patch: p).scalars
+                let z = logits.scalars, mask = out.regionMask.scalars
+                let pp = p * p
+                for bi in 0..<b { for r in 0..<k { for pi in 0..<n where mask[bi * n + pi] == 1 {
+                    let base = ((bi * k + r) * n + pi) * pp
+                    for j in 0..<pp {
+                        let predicted = z[base + j] >= 0, truth = targets[base + j] == 1
+                        if predicted && truth { intersection += 1 }
+                        if predicted || truth { union += 1 }
+                    }
+                } } }
+            }
+        }
+        let count = Double(max(batches.count, 1))
+        return ValidationResult(loss: loss / count, maeLoss: mae / count, regionLoss: region / count,
+                                regionIoU: config.model.hasRegionBranch ? (union > 0 ? intersection / union : 1) : nil)
+    }
+
+    /// Trains until the schedule's last update (or a stop signal), with progress, metrics, validation and
+    /// checkpoints. A non-finite loss throws after the last good checkpoint is on disk.
+    public func run(validation: [TrainingBatch] = [], log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> RunSummary {
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        let metrics = try MetricsWriter(runDirectory: runDirectory, columns: [
+            "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
+            "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
+        ])
+        let progress = ProgressLine(every: config.logEvery)
+        let total = totalSteps
+        let imagesPerUpdate = Double(config.batchSize * config.accumIter)
+        let clock = ContinuousClock()
+        let start = clock.now
+        var summary = RunSummary(firstStep: step, lastStep: step, firstLoss: nil, lastLoss: nil, seconds: 0, interrupted: false)
+        var rate = 0.0
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+
+        while step < total {
+            let t0 = clock.now
+            let result: StepResult
+            do { result = try trainStep() } catch {
+                progress.interrupt()
+                throw error
+            }
+            let dt = seconds(clock.now - t0)
+            rate = rate == 0 ? imagesPerUpdate / dt : 0.9 * rate + 0.1 * imagesPerUpdate / dt
+            if summary.firstLoss == nil { summary.firstLoss = result.loss }
+            summary.lastLoss = result.loss
+            let elapsed = seconds(clock.now - start)
+            progress.show(step: step, total: total, epoch: source.epoch, loss: result.loss, maeLoss: result.maeLoss,
+                          regionLoss: result.regionLoss, lr: result.learningRate, imagesPerSecond: rate,
+                          secondsLeft: Double(total - step) * imagesPerUpdate / max(rate, 1e-9))
+            var record: [String: Any] = [
+                "step": step, "epoch": source.epoch, "loss": result.loss, "mae_loss": result.maeLoss,
+                "region_loss": result.regionLoss, "lr": result.learningRate, "grad_norm": result.gradNorm,
+                "img_per_s": rate, "elapsed_s": elapsed,
+            ]
+            if !validation.isEmpty && (step % config.valEvery == 0 || step == total) {
+                let v = validate(validation)
+                record["val_loss"] = v.loss
+                record["val_mae_loss"] = v.maeLoss
+                record["val_region_loss"] = v.regionLoss
+                if let iou = v.regionIoU { record["val_region_iou"] = iou }
+                progress.interrupt()
+                log(String(format: "validation step %d: loss %.4f mae_loss %.4f region_loss %.4f", step, v.loss, v.maeLoss, v.regionLoss)
+                    + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? ""))
+            }
+            if step % config.logEvery == 0 || step == total || record["val_loss"] != nil || step == summary.firstStep + 1 {
+                metrics.write(record)
+            }
+            if step % config.checkpointEvery == 0 || step == total {
+                summary.lastCheckpoint = try saveCheckpoint()
+            }
+            if StopSignal.isRequested {
+                progress.interrupt()
+                summary.lastCheckpoint = try saveCheckpoint()
+                log("stopped by signal at update \(step); checkpoint \(summary.lastCheckpoint!.path) (resume with --resume)")
+                summary.interrupted = true
+                break
+            }
+        }
+        summary.lastStep = step
+        summary.seconds = seconds(clock.now - start)
+        return summary
+    }
+}
