@@ -1,53 +1,66 @@
 /// Union-find over pixels for FH: set sizes and each set's merge threshold (REFERENCE.md §12 step 5).
 ///
-/// The root of a set is always its smallest pixel index: a union makes the smaller root the parent. So
-/// a pixel is its own root exactly when it is the first pixel of its segment in raster order, which
-/// makes the final raster-order relabelling a single pass. `find` halves paths as it goes.
+/// Unions attach the smaller set under the larger (union by size) and `find` halves paths, so finds are
+/// near constant time. Which pixel is the root does not change the partition: merge decisions depend on
+/// set sizes and thresholds only. (scikit-image keeps the smallest index as root; we number segments by
+/// their first pixel in raster order instead, which gives the same labels.)
+///
+/// One Int32 per pixel holds either its parent (≥ 0) or, at a root, the set's threshold
+/// `Float32(Int + κ/size)` as a bit pattern with the sign bit set (< 0). So the `find` that reaches a
+/// root has already loaded its threshold: the merge pass touches one 4-byte array for almost all edges.
+/// Sizes live in their own array, read only when two roots differ.
 struct DisjointSets {
-    /// Parent pointers; `parent[r] == r` for roots. Shape (n).
-    var parent: [Int32]
+    /// Parent pixel (≥ 0), or `Int32(bitPattern: threshold.bitPattern | 0x8000_0000)` at a root. Shape (n).
+    var entry: [Int32]
     /// Set sizes, valid at roots. Shape (n).
     var size: [Int32]
-    /// `Float32(Int + κ/size)` per root, widened back to Float64 for the comparison. Shape (n).
-    var threshold: [Double]
+
+    /// The entry of a root whose set has threshold `threshold` (a positive Float).
+    @inline(__always)
+    static func rootEntry(_ threshold: Float) -> Int32 { Int32(bitPattern: threshold.bitPattern | 0x8000_0000) }
+
+    /// The threshold stored in a root's entry.
+    @inline(__always)
+    static func threshold(_ entry: Int32) -> Float { Float(bitPattern: UInt32(bitPattern: entry) & 0x7FFF_FFFF) }
 
     /// n singleton sets with internal difference 0, so threshold `Float32(κ)`.
     init(count: Int, kappa: Double) {
-        parent = (0..<Int32(count)).map { $0 }
+        precondition(kappa > 0, "DisjointSets: κ must be positive")
+        entry = [Int32](repeating: Self.rootEntry(Float(kappa)), count: count)
         size = [Int32](repeating: 1, count: count)
-        threshold = [Double](repeating: Double(Float(kappa)), count: count)
     }
-}
 
-extension DisjointSets {
-    /// The root of `p`'s set, halving the path.
+    /// The root of `p`'s set and the root's entry, halving the path.
     @inline(__always)
-    static func find(_ parent: UnsafeMutablePointer<Int32>, _ p: Int32) -> Int32 {
-        var p = p
-        while true {
-            let q = parent[Int(p)]
-            if q == p { return p }
-            let g = parent[Int(q)]
-            parent[Int(p)] = g
-            p = g
+    static func find(_ entry: UnsafeMutablePointer<Int32>, _ p: Int32) -> (root: Int, entry: Int32) {
+        var p = Int(p)
+        var q = entry[p]
+        while q >= 0 {
+            let g = entry[Int(q)]
+            if g < 0 { return (Int(q), g) }
+            entry[p] = g
+            p = Int(g)
+            q = entry[p]
         }
+        return (p, q)
     }
 
     /// Raster-order labels `0..<count` and the count (REFERENCE.md §12 step 7).
     func labels() -> (labels: [Int32], count: Int) {
-        var parent = self.parent
-        var labels = [Int32](repeating: 0, count: parent.count)
+        var entry = self.entry
+        var labels = [Int32](repeating: 0, count: entry.count)
+        var labelOfRoot = [Int32](repeating: -1, count: entry.count)
         var next: Int32 = 0
-        parent.withUnsafeMutableBufferPointer { parent in
+        entry.withUnsafeMutableBufferPointer { entry in
             labels.withUnsafeMutableBufferPointer { labels in
-                let p = parent.baseAddress!
-                for i in 0..<parent.count {
-                    let r = Int(Self.find(p, Int32(i)))
-                    if r == i {
-                        labels[i] = next
-                        next += 1
-                    } else {
-                        labels[i] = labels[r]              // r < i: already labelled
+                labelOfRoot.withUnsafeMutableBufferPointer { labelOfRoot in
+                    for i in 0..<entry.count {
+                        let r = Self.find(entry.baseAddress!, Int32(i)).root
+                        if labelOfRoot[r] < 0 {                // first pixel of its segment in raster order
+                            labelOfRoot[r] = next
+                            next += 1
+                        }
+                        labels[i] = labelOfRoot[r]
                     }
                 }
             }

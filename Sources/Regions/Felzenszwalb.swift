@@ -49,37 +49,41 @@ public struct FelzenszwalbSegmenter: Sendable {
         edges.first.withUnsafeBufferPointer { first in
             edges.second.withUnsafeBufferPointer { second in
                 edges.weight.withUnsafeBufferPointer { weight in
-                    sets.parent.withUnsafeMutableBufferPointer { parent in
-                        sets.size.withUnsafeMutableBufferPointer { size in
-                            sets.threshold.withUnsafeMutableBufferPointer { threshold in
-                                let parent = parent.baseAddress!
-                                // Merge pass.
-                                for i in 0..<weight.count {
-                                    let w = weight[i]
-                                    let a = DisjointSets.find(parent, first[i])
-                                    let b = DisjointSets.find(parent, second[i])
-                                    if a == b { continue }
-                                    let (ia, ib) = (Int(a), Int(b))
-                                    guard w < min(threshold[ia], threshold[ib]) else { continue }
-                                    let (root, child) = a < b ? (ia, ib) : (ib, ia)
-                                    parent[child] = Int32(truncatingIfNeeded: root)
-                                    size[root] += size[child]
-                                    threshold[root] = Double(Float(w + kappa / Double(size[root])))
-                                }
-                                // Small-segment pass.
-                                guard minSize > 1 else { return }
-                                for i in 0..<weight.count {
-                                    let a = DisjointSets.find(parent, first[i])
-                                    let b = DisjointSets.find(parent, second[i])
-                                    if a == b { continue }
-                                    let (ia, ib) = (Int(a), Int(b))
-                                    guard size[ia] < minSize || size[ib] < minSize else { continue }
-                                    let (root, child) = a < b ? (ia, ib) : (ib, ia)
-                                    parent[child] = Int32(truncatingIfNeeded: root)
-                                    size[root] += size[child]
-                                }
+                    sets.entry.withUnsafeMutableBufferPointer { entry in
+                    sets.size.withUnsafeMutableBufferPointer { size in
+                        let entry = entry.baseAddress!
+                        // Merge pass. Edges it rejects between two sets are the only ones the second pass
+                        // can merge (sets only grow), so it keeps their indices.
+                        var rejected = [Int32]()
+                        rejected.reserveCapacity(weight.count / 4)
+                        for i in 0..<weight.count {
+                            let (a, ea) = DisjointSets.find(entry, first[i])
+                            let (b, eb) = DisjointSets.find(entry, second[i])
+                            if a == b { continue }
+                            let w = weight[i]
+                            guard w < Double(min(DisjointSets.threshold(ea), DisjointSets.threshold(eb))) else {
+                                rejected.append(Int32(truncatingIfNeeded: i))
+                                continue
                             }
+                            let (sa, sb) = (size[a], size[b])
+                            let (root, child) = sa >= sb ? (a, b) : (b, a)
+                            entry[child] = Int32(truncatingIfNeeded: root)
+                            size[root] = sa + sb
+                            entry[root] = DisjointSets.rootEntry(Float(w + kappa / Double(sa + sb)))
                         }
+                        // Small-segment pass, over the same order.
+                        guard minSize > 1 else { return }
+                        for i in rejected {
+                            let a = DisjointSets.find(entry, first[Int(i)]).root
+                            let b = DisjointSets.find(entry, second[Int(i)]).root
+                            if a == b { continue }
+                            let (sa, sb) = (size[a], size[b])
+                            guard sa < minSize || sb < minSize else { continue }
+                            let (root, child) = sa >= sb ? (a, b) : (b, a)
+                            entry[child] = Int32(truncatingIfNeeded: root)
+                            size[root] = sa + sb
+                        }
+                    }
                     }
                 }
             }

@@ -1,19 +1,22 @@
 /// The 8-neighbour pixel graph of a smoothed image, its edges sorted by weight (REFERENCE.md §12 steps 3–4).
 ///
-/// Pixels are numbered `y * W + x`. Edges are enumerated in four groups, each in row-major order of its
-/// anchor pixel, which fixes the order of equal weights (the sort is stable over this enumeration):
+/// Pixels are numbered `p = y * W + x`. Edges are enumerated in four groups, each in row-major order of
+/// its anchor pixel p, which fixes the order of equal weights (the sort is stable over this enumeration):
 ///
-///     (a) horizontal       (y, x+1)–(y, x)      y < H,   x < W-1
-///     (b) vertical         (y+1, x)–(y, x)      y < H-1, x < W
-///     (c) down-right       (y+1, x+1)–(y, x)    y < H-1, x < W-1
-///     (d) up-right         (y, x+1)–(y+1, x)    y < H-1, x < W-1
+///     group  edge                          anchors               code
+///     (a)    (y, x+1)–(y, x)      p+1, p      y < H,   x < W-1      p
+///     (b)    (y+1, x)–(y, x)      p+W, p      y < H-1, x < W        n + p
+///     (c)    (y+1, x+1)–(y, x)    p+W+1, p    y < H-1, x < W-1      2n + p
+///     (d)    (y, x+1)–(y+1, x)    p+1, p+W    y < H-1, x < W-1      3n + p
 ///
-/// The weight is the Euclidean distance between the two smoothed RGB vectors, in Float64.
+/// An edge is stored as its code (n = H·W pixels), which increases along the enumeration and decodes to
+/// its endpoints without division. The weight is the Euclidean distance between the two smoothed RGB
+/// vectors, in Float64.
 ///
-/// Sorting is a bucket pass plus small exact sorts, O(E) on typical images and O(E log E) at worst:
-/// the bucket of an edge is the top bits of `Float(weight)` (monotone in the weight, about 2048 buckets
-/// per octave), filled in enumeration order, then each bucket is ordered by `(weight, enumeration index)`.
-struct SortedEdges {
+/// Sorting is an LSD radix sort, O(E), on a 22-bit window of each weight's bit pattern (non-negative
+/// doubles order like their bit patterns). It is stable, so equal keys keep enumeration order; a last
+/// pass puts the runs of equal key in exact weight order. See ``sorted(_:width:height:)``.
+struct SortedEdges: Sendable {
     /// First endpoint of each edge, ascending weight order. Shape (E).
     var first: [Int32]
     /// Second endpoint of each edge. Shape (E).
@@ -28,138 +31,180 @@ struct SortedEdges {
         height * (width - 1) + (height - 1) * width + 2 * (height - 1) * (width - 1)
     }
 
-    /// Builds the sorted graph from smoothed HWC values (`height * width * 3` Float64).
-    init(smoothed: [Double], width: Int, height: Int) {
-        precondition(smoothed.count == width * height * 3)
-        let edges = Self.edgeCount(width: width, height: height)
-        var first = [Int32](repeating: 0, count: edges)
-        var second = [Int32](repeating: 0, count: edges)
-        var weight = [Double](repeating: 0, count: edges)
-        if edges == 0 {
-            self.first = first; self.second = second; self.weight = weight
-            return
-        }
+    /// The endpoints of the edge with code `code`. Branch-free: edges arrive in weight order, so their
+    /// groups are unpredictable; the group is a sum of comparisons and the offsets come from a table.
+    @inline(__always)
+    static func endpoints(_ code: UInt32, pixels n: Int, table: UnsafePointer<Int>) -> (Int32, Int32) {
+        let c = Int(code)
+        let group = (c >= n ? 1 : 0) &+ (c >= 2 &* n ? 1 : 0) &+ (c >= 3 &* n ? 1 : 0)
+        let p = c &- group &* n
+        return (Int32(truncatingIfNeeded: p &+ table[group]), Int32(truncatingIfNeeded: p &+ table[4 &+ group]))
+    }
 
-        // Weights and endpoints in enumeration order.
-        var rawWeight = [Double](repeating: 0, count: edges)
-        var rawFirst = [Int32](repeating: 0, count: edges)
-        var rawSecond = [Int32](repeating: 0, count: edges)
+    /// Calls `body` with the 8-entry offset table of ``endpoints(_:pixels:table:)``.
+    static func withOffsetTable<R>(width: Int, _ body: (UnsafePointer<Int>) -> R) -> R {
+        let table = [1, width, width + 1, 1, 0, 0, 0, width]
+        return table.withUnsafeBufferPointer { body($0.baseAddress!) }
+    }
+
+    /// Weights of all edges, indexed by code (`4 · n` slots; slots of edges that do not exist, such as a
+    /// horizontal edge from the last column, stay 0 and are never read).
+    static func weights(smoothed: [Double], width: Int, height: Int) -> [Double] {
+        precondition(smoothed.count == width * height * 3)
+        let n = width * height
+        var weights = [Double](repeating: 0, count: 4 * n)
         smoothed.withUnsafeBufferPointer { img in
-            rawWeight.withUnsafeMutableBufferPointer { w in
-                rawFirst.withUnsafeMutableBufferPointer { u in
-                    rawSecond.withUnsafeMutableBufferPointer { v in
-                        let img = img.baseAddress!
-                        var e = 0
-                        @inline(__always) func add(_ p: Int, _ q: Int) {
-                            let a = img + p * 3, b = img + q * 3
-                            let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
-                            w[e] = (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
-                            u[e] = Int32(truncatingIfNeeded: p)
-                            v[e] = Int32(truncatingIfNeeded: q)
-                            e += 1
+            weights.withUnsafeMutableBufferPointer { w in
+                let img = img.baseAddress!
+                @inline(__always) func distance(_ p: Int, _ q: Int) -> Double {
+                    let a = img + p * 3, b = img + q * 3
+                    let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
+                    return (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
+                }
+                for y in 0..<height {
+                    for x in 0..<width {
+                        let p = y * width + x
+                        let right = x + 1 < width, down = y + 1 < height
+                        if right { w[p] = distance(p + 1, p) }                                  // (a)
+                        if down { w[n + p] = distance(p + width, p) }                           // (b)
+                        if right && down {
+                            w[2 * n + p] = distance(p + width + 1, p)                           // (c)
+                            w[3 * n + p] = distance(p + 1, p + width)                           // (d)
                         }
-                        for y in 0..<height {                       // (a)
-                            for x in 0..<(width - 1) { add(y * width + x + 1, y * width + x) }
-                        }
-                        for y in 0..<(height - 1) {                 // (b)
-                            for x in 0..<width { add((y + 1) * width + x, y * width + x) }
-                        }
-                        for y in 0..<(height - 1) {                 // (c)
-                            for x in 0..<(width - 1) { add((y + 1) * width + x + 1, y * width + x) }
-                        }
-                        for y in 0..<(height - 1) {                 // (d)
-                            for x in 0..<(width - 1) { add(y * width + x + 1, (y + 1) * width + x) }
-                        }
-                        precondition(e == edges)
                     }
                 }
             }
         }
+        return weights
+    }
 
-        let order = Self.stableOrder(rawWeight)
-        order.withUnsafeBufferPointer { order in
-            for (i, e) in order.enumerated() {
-                let e = Int(e)
-                first[i] = rawFirst[e]
-                second[i] = rawSecond[e]
-                weight[i] = rawWeight[e]
+    /// Calls `body(code)` for every edge, in enumeration order.
+    @inline(__always)
+    static func forEachEdge(width: Int, height: Int, _ body: (Int) -> Void) {
+        let n = width * height
+        for y in 0..<height { for x in 0..<(width - 1) { body(y * width + x) } }                  // (a)
+        for p in 0..<(n - width) { body(n + p) }                                                  // (b)
+        for g in 2...3 {                                                                          // (c), (d)
+            for y in 0..<(height - 1) { for x in 0..<(width - 1) { body(g * n + y * width + x) } }
+        }
+    }
+
+    /// Builds the sorted graph from smoothed HWC values (`height * width * 3` Float64).
+    init(smoothed: [Double], width: Int, height: Int) {
+        precondition(4 * width * height < Int(UInt32.max), "SortedEdges: image too large for 32-bit edge codes")
+        let codes: [UInt32]
+        (weight, codes) = Self.sorted(Self.weights(smoothed: smoothed, width: width, height: height),
+                                      width: width, height: height)
+        var first = Self.uninitialized(codes.count, of: Int32.self)
+        var second = Self.uninitialized(codes.count, of: Int32.self)
+        first.withUnsafeMutableBufferPointer { first in
+            second.withUnsafeMutableBufferPointer { second in
+                Self.withOffsetTable(width: width) { table in
+                    for (i, code) in codes.enumerated() {
+                        (first[i], second[i]) = Self.endpoints(code, pixels: width * height, table: table)
+                    }
+                }
             }
         }
         self.first = first
         self.second = second
-        self.weight = weight
     }
 
-    /// Bucket of a non-negative weight: the top 20 bits of its Float32 pattern. Monotone non-decreasing
-    /// in the weight; weights below 2 (all RGB distances, ≤ √3) map below `bucketCount`.
-    @inline(__always)
-    static func bucket(_ w: Double) -> Int { Int(Float(w).bitPattern >> 12) }
-    static let bucketCount = 1 << 18
+    /// An uninitialised array, for buffers that are fully written before being read.
+    static func uninitialized<T>(_ count: Int, of: T.Type) -> [T] {
+        Array(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
+    }
 
-    /// The permutation that sorts `weights` ascending, ties kept in index order (a stable argsort).
-    static func stableOrder(_ weights: [Double]) -> [UInt32] {
-        let n = weights.count
-        var order = [UInt32](repeating: 0, count: n)
-        guard n > 0 else { return order }
-        precondition(n < Int(UInt32.max))
-        var maxWeight = 0.0
-        for w in weights {
-            precondition(w >= 0, "SortedEdges: negative or NaN weight")
-            maxWeight = max(maxWeight, w)
+    /// The edges' weights ascending, with their codes; ties in code order (a stable argsort).
+    ///
+    /// The radix key of a weight w > 0 is `(bits(w) >> 30 − low) >> shift + 1`, where `low` is the
+    /// smallest such prefix (floored at that of 2⁻³⁰, so rounding noise in flat areas does not spread the
+    /// keys over extra octaves) and `shift` makes the span fit 22 bits; w = 0 has key 0. The key is
+    /// monotone in w, so sorting by key and then ordering each run of equal key by w sorts by w. Two LSD
+    /// passes of 11 bits sort the keys stably. Runs out of order are sorted by `(w, code)`: insertion sort
+    /// when short, a comparison sort when long; both give the stable order since codes are unique.
+    static func sorted(_ weights: [Double], width: Int, height: Int) -> (weights: [Double], codes: [UInt32]) {
+        let n = edgeCount(width: width, height: height)
+        guard n > 0 else { return ([], []) }
+        let digit = 11, buckets = 1 << digit, mask = UInt64(buckets - 1)
+        @inline(__always) func prefix(_ w: Double) -> UInt64 { w.bitPattern >> 30 }
+        var low = UInt64.max, high: UInt64 = 0, largest = 0.0
+        for w in weights where w > 0 {
+            let p = prefix(w)
+            (low, high, largest) = (min(low, p), max(high, p), max(largest, w))
         }
-        if maxWeight >= 2 {                 // not an RGB distance: no bucketing, plain exact sort
-            order = (0..<UInt32(n)).sorted { a, b in
-                let wa = weights[Int(a)], wb = weights[Int(b)]
-                return wa < wb || (wa == wb && a < b)
-            }
-            return order
-        }
+        precondition(largest < 2, "SortedEdges: weight \(largest) is not an RGB distance")
+        low = max(low, prefix(0x1p-30))
+        let span = high >= low ? high - low + 1 : 0
+        let shift = UInt64(max(0, (64 - span.leadingZeroBitCount) - (2 * digit - 1)))
+        @inline(__always) func key(_ w: Double) -> UInt64 { w > 0 ? ((max(prefix(w), low) - low) >> shift) + 1 : 0 }
 
-        var start = [Int](repeating: 0, count: bucketCount + 1)
+        var weightsA = uninitialized(n, of: Double.self), codesA = uninitialized(n, of: UInt32.self)
+        var weightsB = uninitialized(n, of: Double.self), codesB = uninitialized(n, of: UInt32.self)
+        var counts = [Int](repeating: 0, count: 2 * buckets)
         weights.withUnsafeBufferPointer { w in
-            order.withUnsafeMutableBufferPointer { order in
-                start.withUnsafeMutableBufferPointer { start in
-                    for x in w { start[bucket(x) + 1] += 1 }
-                    for b in 0..<bucketCount { start[b + 1] += start[b] }
-                    var next = Array(start[0..<bucketCount])
-                    next.withUnsafeMutableBufferPointer { next in
-                        for e in 0..<n {               // enumeration order: stable within a bucket
-                            let b = bucket(w[e])
-                            order[next[b]] = UInt32(truncatingIfNeeded: e)
-                            next[b] += 1
+        weightsA.withUnsafeMutableBufferPointer { weightsA in
+        codesA.withUnsafeMutableBufferPointer { codesA in
+        weightsB.withUnsafeMutableBufferPointer { weightsB in
+        codesB.withUnsafeMutableBufferPointer { codesB in
+        counts.withUnsafeMutableBufferPointer { counts in
+            // Gather in enumeration order and count both digits.
+            var i = 0
+            forEachEdge(width: width, height: height) { code in
+                let x = w[code], k = key(x)
+                weightsB[i] = x
+                codesB[i] = UInt32(truncatingIfNeeded: code)
+                i += 1
+                counts[Int(k & mask)] += 1
+                counts[buckets + Int((k >> UInt64(digit)) & mask)] += 1
+            }
+            for b in 0..<(2 * buckets) where b % buckets != 0 { counts[b] += counts[b - 1] }
+            for b in stride(from: 2 * buckets - 1, to: 0, by: -1) where b % buckets != 0 { counts[b] = counts[b - 1] }
+            counts[0] = 0; counts[buckets] = 0
+            // Low digit B -> A, high digit A -> B.
+            for i in 0..<n {
+                let x = weightsB[i], b = Int(key(x) & mask), at = counts[b]
+                weightsA[at] = x; codesA[at] = codesB[i]
+                counts[b] = at + 1
+            }
+            for i in 0..<n {
+                let x = weightsA[i], b = buckets + Int((key(x) >> UInt64(digit)) & mask), at = counts[b]
+                weightsB[at] = x; codesB[at] = codesA[i]
+                counts[b] = at + 1
+            }
+            // Exact order inside runs of equal key. A run needs work only if it has a descent.
+            var run: [(Double, UInt32)] = []
+            var i2 = 1
+            while i2 < n {
+                if weightsB[i2 - 1] <= weightsB[i2] { i2 += 1; continue }
+                let k = key(weightsB[i2])
+                var start = i2 - 1, end = i2 + 1
+                while start > 0 && key(weightsB[start - 1]) == k { start -= 1 }
+                while end < n && key(weightsB[end]) == k { end += 1 }
+                if end - start <= 16 {
+                    for i in (start + 1)..<end {
+                        let (x, code) = (weightsB[i], codesB[i])
+                        var j = i
+                        while j > start && weightsB[j - 1] > x {
+                            weightsB[j] = weightsB[j - 1]; codesB[j] = codesB[j - 1]
+                            j -= 1
                         }
+                        weightsB[j] = x; codesB[j] = code
                     }
-                    for b in 0..<bucketCount where start[b + 1] - start[b] > 1 {
-                        sortBucket(order, start[b]..<start[b + 1], w)
-                    }
+                } else {
+                    run.removeAll(keepingCapacity: true)
+                    for i in start..<end { run.append((weightsB[i], codesB[i])) }
+                    run.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                    for (j, r) in run.enumerated() { weightsB[start + j] = r.0; codesB[start + j] = r.1 }
                 }
+                i2 = end
             }
         }
-        return order
-    }
-
-    /// Orders `order[range]` by `(weight, index)`; the range arrives in index order.
-    @inline(__always)
-    static func sortBucket(_ order: UnsafeMutableBufferPointer<UInt32>, _ range: Range<Int>,
-                           _ w: UnsafeBufferPointer<Double>) {
-        if range.count <= 48 {
-            // Insertion sort: stable, and linear when the bucket holds equal weights (flat areas).
-            for i in (range.lowerBound + 1)..<range.upperBound {
-                let e = order[i], we = w[Int(e)]
-                var j = i
-                while j > range.lowerBound && w[Int(order[j - 1])] > we {
-                    order[j] = order[j - 1]
-                    j -= 1
-                }
-                order[j] = e
-            }
-        } else {
-            // Keys (weight, index) are distinct, so any correct sort is the stable order.
-            var slice = UnsafeMutableBufferPointer(rebasing: order[range])
-            slice.sort { a, b in
-                let wa = w[Int(a)], wb = w[Int(b)]
-                return wa < wb || (wa == wb && a < b)
-            }
         }
+        }
+        }
+        }
+        }
+        return (weightsB, codesB)
     }
 }

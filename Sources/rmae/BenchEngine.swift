@@ -16,7 +16,6 @@ struct BenchEngine: ParsableCommand {
     @Option(parsing: .upToNextOption, help: "Block widths to time (heads = width / 64).") var widths: [Int] = [192, 768]
 
     func run() throws {
-        if ProcessInfo_profile() { profileOps(); return }
         print("bench=engine threads=\(Parallel.threads) blas_threads=\(BLAS.threads) blas_core=\(BLAS.coreName)")
         let m = batch * tokens
         let shapes: [(String, Int, Int, Int)] = [
@@ -70,4 +69,3 @@ func peakRSSMegabytes() -> Int {
     getrusage(RUSAGE_SELF.rawValue, &usage)
     return Int(usage.ru_maxrss / 1024)
 }
-func ProcessInfo_profile() -> Bool { getenv("RMAE_PROFILE") != nil }
