@@ -46,14 +46,15 @@ let package = Package(
         .target(name: "NN", dependencies: ["Engine"]),
         .target(name: "Models", dependencies: ["NN", "Engine"]),
         .target(name: "Regions"),
-        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
+        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", .product(name: "Yams", package: "Yams")]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
 
         // MARK: Tools
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Models", "Regions", "Data", "Training",
+                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -63,6 +64,7 @@ let package = Package(
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Engine", "Data", "TestSupport"]),
+        .testTarget(name: "VizTests", dependencies: ["Viz", "Models", "Engine", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
     ]
