@@ -6,17 +6,17 @@ import Testing
     /// Weights by edge code for a W×H grid, from `value(code)`.
     static func weights(width: Int, height: Int, _ value: (Int) -> Double) -> [Double] {
         var w = [Double](repeating: 0, count: 4 * width * height)
-        SortedEdges.forEachEdge(width: width, height: height) { w[$0] = value($0) }
+        SortedEdges.forEachEdge(width: width, height: height) { code, _, _ in w[code] = value(code) }
         return w
     }
 
     static func expectStableOrder(_ weights: [Double], width: Int, height: Int,
                                   sourceLocation: SourceLocation = #_sourceLocation) {
         var codes: [Int] = []
-        SortedEdges.forEachEdge(width: width, height: height) { codes.append($0) }
+        SortedEdges.forEachEdge(width: width, height: height) { code, _, _ in codes.append(code) }
         #expect(codes == codes.sorted(), "codes follow the enumeration", sourceLocation: sourceLocation)
         let expected = codes.sorted { (weights[$0], $0) < (weights[$1], $1) }
-        let (sortedWeights, sortedCodes) = SortedEdges.sorted(weights, width: width, height: height)
+        let (sortedWeights, sortedCodes) = SortedEdges.sorted(width: width, height: height) { code, _, _ in weights[code] }
         #expect(sortedCodes.map(Int.init) == expected, sourceLocation: sourceLocation)
         #expect(sortedWeights == expected.map { weights[$0] }, sourceLocation: sourceLocation)
     }
@@ -44,7 +44,11 @@ import Testing
         let (w, h) = (5, 4)
         var pairs: [(Int32, Int32)] = []
         SortedEdges.withOffsetTable(width: w) { table in
-            SortedEdges.forEachEdge(width: w, height: h) { pairs.append(SortedEdges.endpoints(UInt32($0), pixels: w * h, table: table)) }
+            SortedEdges.forEachEdge(width: w, height: h) { code, p, q in
+                let decoded = SortedEdges.endpoints(UInt32(code), pixels: w * h, table: table)
+                #expect(decoded == (Int32(p), Int32(q)))
+                pairs.append(decoded)
+            }
         }
         var expected: [(Int32, Int32)] = []
         func add(_ p: Int, _ q: Int) { expected.append((Int32(p), Int32(q))) }
