@@ -97,3 +97,52 @@ static inline int rmae_jpeg_decode(const unsigned char *data, unsigned long size
     jpeg_destroy_decompress(&cinfo);
     return 1;
 }
+
+// Encodes 8-bit pixels: components 1 (grey), 3 (RGB) or 4 (CMYK, written as given, with libjpeg's Adobe
+// marker). `ycck` stores CMYK input as YCCK; `progressive` writes a progressive file. Returns 1 with a
+// malloc'd buffer in *out (free with free()), or 0 with a message.
+static inline int rmae_jpeg_encode(const unsigned char *pixels, int width, int height, int components,
+                                   int quality, int progressive, int ycck,
+                                   unsigned char **out, unsigned long *out_size,
+                                   char *message, size_t capacity) {
+    struct jpeg_compress_struct cinfo;
+    rmae_jpeg_error error;
+    unsigned char *volatile buffer = NULL;
+    unsigned long size = 0;
+    *out = NULL;
+    *out_size = 0;
+    memset(&cinfo, 0, sizeof cinfo);
+    cinfo.err = jpeg_std_error(&error.manager);
+    error.manager.error_exit = rmae_jpeg_error_exit;
+    error.manager.emit_message = rmae_jpeg_emit_message;
+    error.truncated = 0;
+    error.message[0] = 0;
+    if (setjmp(error.jump)) {
+        snprintf(message, capacity, "%s", error.message);
+        jpeg_destroy_compress(&cinfo);
+        free(buffer);
+        return 0;
+    }
+    jpeg_create_compress(&cinfo);
+    unsigned char *target = NULL;
+    jpeg_mem_dest(&cinfo, &target, &size);
+    cinfo.image_width = (JDIMENSION)width;
+    cinfo.image_height = (JDIMENSION)height;
+    cinfo.input_components = components;
+    cinfo.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&cinfo);
+    if (components == 4 && ycck) jpeg_set_colorspace(&cinfo, JCS_YCCK);
+    jpeg_set_quality(&cinfo, quality, TRUE);
+    if (progressive) jpeg_simple_progression(&cinfo);
+    jpeg_start_compress(&cinfo, TRUE);
+    while (cinfo.next_scanline < cinfo.image_height) {
+        JSAMPROW row = (JSAMPROW)(pixels + (size_t)cinfo.next_scanline * (size_t)width * (size_t)components);
+        jpeg_write_scanlines(&cinfo, &row, 1);
+    }
+    jpeg_finish_compress(&cinfo);
+    buffer = target;
+    jpeg_destroy_compress(&cinfo);
+    *out = buffer;
+    *out_size = size;
+    return 1;
+}

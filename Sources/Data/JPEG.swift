@@ -2,7 +2,7 @@ import CJPEG
 import Foundation
 import Regions
 
-/// JPEG decoding through libjpeg-turbo (`rmae_jpeg_decode` in `CJPEG/shim.h` holds the setjmp).
+/// JPEG decoding (and encoding, for tests and visualisation) through libjpeg-turbo (`rmae_jpeg_decode` in `CJPEG/shim.h` holds the setjmp).
 ///
 /// Grey is replicated to RGB. CMYK and YCCK arrive as CMYK (libjpeg converts YCCK) and are converted with
 ///
@@ -10,7 +10,7 @@ import Regions
 ///
 /// after un-inverting the channels when an Adobe marker says they are stored inverted (as Photoshop
 /// writes them, and as Pillow's `CMYK;I` mode reads them).
-enum JPEG {
+public enum JPEG {
     /// `FF D8 FF`: start of image, then a marker.
     static func hasSignature(_ bytes: [UInt8]) -> Bool {
         bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
@@ -49,5 +49,33 @@ enum JPEG {
             }
         }
         return RGBImage(width: width, height: height, pixels: rgb)
+    }
+
+    /// Encodes 8-bit pixels as a JPEG file (for tests and visualisation).
+    /// - Parameters:
+    ///   - pixels: `height * width * channels` bytes, row-major, channels interleaved.
+    ///   - channels: 1 (grey), 3 (RGB) or 4 (CMYK, stored as given with an Adobe marker, so pass
+    ///     Adobe-inverted values to get a file as Photoshop writes them).
+    ///   - quality: 1...100.
+    ///   - progressive: write a progressive (multi-scan) file.
+    ///   - ycck: with 4 channels, store as YCCK instead of CMYK.
+    /// - Returns: the file's bytes.
+    public static func encode(pixels: [UInt8], width: Int, height: Int, channels: Int, quality: Int = 95,
+                              progressive: Bool = false, ycck: Bool = false) -> [UInt8] {
+        precondition([1, 3, 4].contains(channels), "JPEG.encode: channels must be 1, 3 or 4")
+        precondition(width > 0 && height > 0 && pixels.count == width * height * channels,
+                     "JPEG.encode: \(pixels.count) bytes for \(width)x\(height)x\(channels)")
+        var out: UnsafeMutablePointer<UInt8>? = nil
+        var size: UInt = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let ok = pixels.withUnsafeBufferPointer {
+            rmae_jpeg_encode($0.baseAddress, Int32(width), Int32(height), Int32(channels), Int32(quality),
+                             progressive ? 1 : 0, ycck ? 1 : 0, &out, &size, &message, message.count)
+        }
+        guard ok == 1, let bytes = out else {
+            preconditionFailure("JPEG.encode: " + String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        defer { free(bytes) }
+        return Array(UnsafeBufferPointer(start: bytes, count: Int(size)))
     }
 }

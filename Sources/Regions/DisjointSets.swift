@@ -45,6 +45,16 @@ struct DisjointSets {
         return (p, q)
     }
 
+    /// A cheap test that catches most edges inside one set: `u` and `v` share a parent, or one is the
+    /// other's parent. Two independent loads and no branch; 1 means "same set", 0 "look further". A 1
+    /// stays true as sets merge, so it may be computed ahead of the merges (see `segment`).
+    @inline(__always)
+    static func sameParent(_ entry: UnsafeMutablePointer<Int32>, _ u: Int32, _ v: Int32) -> UInt64 {
+        let (eu, ev) = (entry[Int(u)], entry[Int(v)])
+        let shared = (eu >= 0 ? 1 : 0) & ((eu == ev ? 1 : 0) | (eu == v ? 1 : 0))
+        return UInt64(shared | (ev == u ? 1 : 0))
+    }
+
     /// Raster-order labels `0..<count` and the count (REFERENCE.md §12 step 7).
     func labels() -> (labels: [Int32], count: Int) {
         var entry = self.entry

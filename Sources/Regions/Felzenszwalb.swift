@@ -52,30 +52,45 @@ public struct FelzenszwalbSegmenter: Sendable {
                     sets.entry.withUnsafeMutableBufferPointer { entry in
                     sets.size.withUnsafeMutableBufferPointer { size in
                         let entry = entry.baseAddress!
-                        // Merge pass. Edges it rejects between two sets are the only ones the second pass
-                        // can merge (sets only grow), so it keeps their indices.
+                        // Merge pass, in blocks of 64 edges: a branch-free sweep marks the edges that are
+                        // certainly inside one set (about half of them), then the others are visited in
+                        // order. Edges rejected between two sets are the only ones the second pass can
+                        // merge (sets only grow), so their indices are kept.
                         var rejected = [Int32]()
-                        rejected.reserveCapacity(weight.count / 4)
-                        for i in 0..<weight.count {
-                            let (a, ea) = DisjointSets.find(entry, first[i])
-                            let (b, eb) = DisjointSets.find(entry, second[i])
-                            if a == b { continue }
-                            let w = weight[i]
-                            guard w < Double(min(DisjointSets.threshold(ea), DisjointSets.threshold(eb))) else {
-                                rejected.append(Int32(truncatingIfNeeded: i))
-                                continue
+                        rejected.reserveCapacity(weight.count / 8)
+                        var block = 0
+                        while block < weight.count {
+                            let end = min(block + 64, weight.count)
+                            var todo: UInt64 = 0
+                            for j in block..<end {
+                                todo |= (1 &- DisjointSets.sameParent(entry, first[j], second[j])) << UInt64(j &- block)
                             }
-                            let (sa, sb) = (size[a], size[b])
-                            let (root, child) = sa >= sb ? (a, b) : (b, a)
-                            entry[child] = Int32(truncatingIfNeeded: root)
-                            size[root] = sa + sb
-                            entry[root] = DisjointSets.rootEntry(Float(w + kappa / Double(sa + sb)))
+                            while todo != 0 {
+                                let i = block &+ todo.trailingZeroBitCount
+                                todo &= todo &- 1
+                                let (a, ea) = DisjointSets.find(entry, first[i])
+                                let (b, eb) = DisjointSets.find(entry, second[i])
+                                if a == b { continue }
+                                let w = weight[i]
+                                guard w < Double(min(DisjointSets.threshold(ea), DisjointSets.threshold(eb))) else {
+                                    rejected.append(Int32(truncatingIfNeeded: i))
+                                    continue
+                                }
+                                let (sa, sb) = (size[a], size[b])
+                                let (root, child) = sa >= sb ? (a, b) : (b, a)
+                                entry[child] = Int32(truncatingIfNeeded: root)
+                                size[root] = sa + sb
+                                entry[root] = DisjointSets.rootEntry(Float(w + kappa / Double(sa + sb)))
+                            }
+                            block = end
                         }
                         // Small-segment pass, over the same order.
                         guard minSize > 1 else { return }
                         for i in rejected {
-                            let a = DisjointSets.find(entry, first[Int(i)]).root
-                            let b = DisjointSets.find(entry, second[Int(i)]).root
+                            let (u, v) = (first[Int(i)], second[Int(i)])
+                            if DisjointSets.sameParent(entry, u, v) != 0 { continue }
+                            let a = DisjointSets.find(entry, u).root
+                            let b = DisjointSets.find(entry, v).root
                             if a == b { continue }
                             let (sa, sb) = (size[a], size[b])
                             guard sa < minSize || sb < minSize else { continue }

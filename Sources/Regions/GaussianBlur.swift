@@ -69,6 +69,8 @@ enum GaussianBlur {
 
         // Pass 2, axis 1: each row is copied into a reflect-padded line first.
         let padded = width + 2 * radius
+        // Padded positions outside the row and the columns they reflect to.
+        let borders = (Array(0..<radius) + Array((radius + width)..<padded)).map { ($0, reflect($0 - radius, width)) }
         var line = [Double](repeating: 0, count: padded * 3)
         vertical.withUnsafeBufferPointer { src in
             scaled.withUnsafeMutableBufferPointer { dst in
@@ -76,8 +78,8 @@ enum GaussianBlur {
                     let line = line.baseAddress!
                     for y in 0..<height {
                         let row = src.baseAddress! + y * rowStride
-                        for p in 0..<padded {
-                            let x = reflect(p - radius, width)
+                        (line + radius * 3).update(from: row, count: rowStride)
+                        for (p, x) in borders {
                             line[p * 3] = row[x * 3]
                             line[p * 3 + 1] = row[x * 3 + 1]
                             line[p * 3 + 2] = row[x * 3 + 2]

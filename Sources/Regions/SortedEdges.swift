@@ -47,54 +47,35 @@ struct SortedEdges: Sendable {
         return table.withUnsafeBufferPointer { body($0.baseAddress!) }
     }
 
-    /// Weights of all edges, indexed by code (`4 · n` slots; slots of edges that do not exist, such as a
-    /// horizontal edge from the last column, stay 0 and are never read).
-    static func weights(smoothed: [Double], width: Int, height: Int) -> [Double] {
-        precondition(smoothed.count == width * height * 3)
-        let n = width * height
-        var weights = [Double](repeating: 0, count: 4 * n)
-        smoothed.withUnsafeBufferPointer { img in
-            weights.withUnsafeMutableBufferPointer { w in
-                let img = img.baseAddress!
-                @inline(__always) func distance(_ p: Int, _ q: Int) -> Double {
-                    let a = img + p * 3, b = img + q * 3
-                    let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
-                    return (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
-                }
-                for y in 0..<height {
-                    for x in 0..<width {
-                        let p = y * width + x
-                        let right = x + 1 < width, down = y + 1 < height
-                        if right { w[p] = distance(p + 1, p) }                                  // (a)
-                        if down { w[n + p] = distance(p + width, p) }                           // (b)
-                        if right && down {
-                            w[2 * n + p] = distance(p + width + 1, p)                           // (c)
-                            w[3 * n + p] = distance(p + 1, p + width)                           // (d)
-                        }
-                    }
-                }
-            }
-        }
-        return weights
-    }
-
-    /// Calls `body(code)` for every edge, in enumeration order.
+    /// Calls `body(code, first, second)` for every edge, in enumeration order.
     @inline(__always)
-    static func forEachEdge(width: Int, height: Int, _ body: (Int) -> Void) {
+    static func forEachEdge(width: Int, height: Int, _ body: (Int, Int, Int) -> Void) {
         let n = width * height
-        for y in 0..<height { for x in 0..<(width - 1) { body(y * width + x) } }                  // (a)
-        for p in 0..<(n - width) { body(n + p) }                                                  // (b)
-        for g in 2...3 {                                                                          // (c), (d)
-            for y in 0..<(height - 1) { for x in 0..<(width - 1) { body(g * n + y * width + x) } }
+        for y in 0..<height {                                                                     // (a)
+            for x in 0..<(width - 1) { let p = y * width + x; body(p, p + 1, p) }
+        }
+        for p in 0..<(n - width) { body(n + p, p + width, p) }                                    // (b)
+        for y in 0..<(height - 1) {                                                               // (c)
+            for x in 0..<(width - 1) { let p = y * width + x; body(2 * n + p, p + width + 1, p) }
+        }
+        for y in 0..<(height - 1) {                                                               // (d)
+            for x in 0..<(width - 1) { let p = y * width + x; body(3 * n + p, p + 1, p + width) }
         }
     }
 
     /// Builds the sorted graph from smoothed HWC values (`height * width * 3` Float64).
     init(smoothed: [Double], width: Int, height: Int) {
+        precondition(smoothed.count == width * height * 3)
         precondition(4 * width * height < Int(UInt32.max), "SortedEdges: image too large for 32-bit edge codes")
         let codes: [UInt32]
-        (weight, codes) = Self.sorted(Self.weights(smoothed: smoothed, width: width, height: height),
-                                      width: width, height: height)
+        (weight, codes) = smoothed.withUnsafeBufferPointer { img in
+            let img = img.baseAddress!
+            return Self.sorted(width: width, height: height) { _, p, q in
+                let a = img + p * 3, b = img + q * 3
+                let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
+                return (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
+            }
+        }
         var first = Self.uninitialized(codes.count, of: Int32.self)
         var second = Self.uninitialized(codes.count, of: Int32.self)
         first.withUnsafeMutableBufferPointer { first in
@@ -116,45 +97,54 @@ struct SortedEdges: Sendable {
     }
 
     /// The edges' weights ascending, with their codes; ties in code order (a stable argsort).
+    /// `weight(code, first, second)` gives each edge's weight, a non-negative number below 2.
     ///
-    /// The radix key of a weight w > 0 is `(bits(w) >> 30 − low) >> shift + 1`, where `low` is the
-    /// smallest such prefix (floored at that of 2⁻³⁰, so rounding noise in flat areas does not spread the
-    /// keys over extra octaves) and `shift` makes the span fit 22 bits; w = 0 has key 0. The key is
-    /// monotone in w, so sorting by key and then ordering each run of equal key by w sorts by w. Two LSD
-    /// passes of 11 bits sort the keys stably. Runs out of order are sorted by `(w, code)`: insertion sort
-    /// when short, a comparison sort when long; both give the stable order since codes are unique.
-    static func sorted(_ weights: [Double], width: Int, height: Int) -> (weights: [Double], codes: [UInt32]) {
+    /// The radix key of a weight w is `(max(bits(w) >> 30, low) − low) >> shift`, where `low` is the
+    /// prefix of 2⁻³⁰ or of the smallest weight if larger (so zeros and rounding noise from flat areas
+    /// share the first key instead of spreading the keys over 30 more octaves) and `shift` makes the
+    /// span fit 22 bits. The key is monotone in w, so sorting by key and then ordering each run of equal
+    /// key by w sorts by w. Two LSD passes of 11 bits sort the keys stably. Runs out of order are sorted
+    /// by `(w, code)`: insertion sort when short, a comparison sort when long; both give the stable order
+    /// since codes are unique.
+    static func sorted(width: Int, height: Int,
+                       weight: (_ code: Int, _ first: Int, _ second: Int) -> Double) -> (weights: [Double], codes: [UInt32]) {
         let n = edgeCount(width: width, height: height)
         guard n > 0 else { return ([], []) }
         let digit = 11, buckets = 1 << digit, mask = UInt64(buckets - 1)
+        var weightsA = uninitialized(n, of: Double.self), codesA = uninitialized(n, of: UInt32.self)
+        var weightsB = uninitialized(n, of: Double.self), codesB = uninitialized(n, of: UInt32.self)
+        // Weights and codes in enumeration order, into B; the key's range from them.
         @inline(__always) func prefix(_ w: Double) -> UInt64 { w.bitPattern >> 30 }
         var low = UInt64.max, high: UInt64 = 0, largest = 0.0
-        for w in weights where w > 0 {
-            let p = prefix(w)
-            (low, high, largest) = (min(low, p), max(high, p), max(largest, w))
+        weightsB.withUnsafeMutableBufferPointer { weightsB in
+            codesB.withUnsafeMutableBufferPointer { codesB in
+                var i = 0
+                forEachEdge(width: width, height: height) { code, p, q in
+                    let x = weight(code, p, q)
+                    weightsB[i] = x
+                    codesB[i] = UInt32(truncatingIfNeeded: code)
+                    i += 1
+                    let bits = prefix(x)
+                    low = min(low, bits); high = max(high, bits); largest = max(largest, x)
+                }
+            }
         }
         precondition(largest < 2, "SortedEdges: weight \(largest) is not an RGB distance")
         low = max(low, prefix(0x1p-30))
         let span = high >= low ? high - low + 1 : 0
-        let shift = UInt64(max(0, (64 - span.leadingZeroBitCount) - (2 * digit - 1)))
-        @inline(__always) func key(_ w: Double) -> UInt64 { w > 0 ? ((max(prefix(w), low) - low) >> shift) + 1 : 0 }
+        let shift = UInt64(max(0, (64 - span.leadingZeroBitCount) - 2 * digit))
+        @inline(__always) func key(_ w: Double) -> UInt64 { (max(prefix(w), low) - low) >> shift }
 
-        var weightsA = uninitialized(n, of: Double.self), codesA = uninitialized(n, of: UInt32.self)
-        var weightsB = uninitialized(n, of: Double.self), codesB = uninitialized(n, of: UInt32.self)
         var counts = [Int](repeating: 0, count: 2 * buckets)
-        weights.withUnsafeBufferPointer { w in
+        do {
         weightsA.withUnsafeMutableBufferPointer { weightsA in
         codesA.withUnsafeMutableBufferPointer { codesA in
         weightsB.withUnsafeMutableBufferPointer { weightsB in
         codesB.withUnsafeMutableBufferPointer { codesB in
         counts.withUnsafeMutableBufferPointer { counts in
-            // Gather in enumeration order and count both digits.
-            var i = 0
-            forEachEdge(width: width, height: height) { code in
-                let x = w[code], k = key(x)
-                weightsB[i] = x
-                codesB[i] = UInt32(truncatingIfNeeded: code)
-                i += 1
+            // Count both digits.
+            for i in 0..<n {
+                let k = key(weightsB[i])
                 counts[Int(k & mask)] += 1
                 counts[buckets + Int((k >> UInt64(digit)) & mask)] += 1
             }

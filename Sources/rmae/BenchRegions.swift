@@ -37,14 +37,38 @@ struct BenchRegions: ParsableCommand {
         return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
     }
 
+    /// Runs the scikit-image script on one image; returns its output line and `ms`.
+    func baselineRun(_ path: String) throws -> (line: String, ms: Double?)? {
+        guard !baseline.isEmpty, FileManager.default.fileExists(atPath: baseline) else { return nil }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", baseline, path, "--scales", scales, "--repeat", "\(max(1, self.repeat))"]
+        var environment = ProcessInfo.processInfo.environment
+        for key in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "1" }
+        process.environment = environment
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0, let line = text.split(separator: "\n").last.map(String.init) else {
+            return ("baseline exited with status \(process.terminationStatus)", nil)
+        }
+        let ms = line.split(separator: " ").first { $0.hasPrefix("ms=") }.flatMap { Double($0.dropFirst(3)) }
+        return (line, ms)
+    }
+
     func run() throws {
         let scaleList = try RegionsCommand.integers(scales, "--scales")
         let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "unknown"
-        print("machine cpu=\"\(cpu)\" cores=\(ProcessInfo.processInfo.activeProcessorCount) threads=1")
+        let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first ?? "?"
+        print("machine cpu=\"\(cpu)\" cores=\(ProcessInfo.processInfo.activeProcessorCount) load=\(load) threads=1")
+        if baseline.isEmpty || !FileManager.default.fileExists(atPath: baseline) {
+            print("baseline skipped (no script at '\(baseline)')")
+        }
 
-        var ours: [String: Double] = [:]
         for path in images {
             let image = try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
             var segments: [Int] = []
@@ -59,37 +83,16 @@ struct BenchRegions: ParsableCommand {
                 totalTimes.append(graph + scalesTime)
             }
             let ms = Self.median(totalTimes)
-            ours[path] = ms
             print(String(format: "swift fh image=%@ size=%dx%d scales=%@ ms=%.2f min_ms=%.2f smooth_sort_ms=%.2f segments=%@",
                          path, image.width, image.height, scales, ms, totalTimes.min()!, Self.median(graphTimes),
                          "\(segments)"))
-        }
-
-        guard !baseline.isEmpty, FileManager.default.fileExists(atPath: baseline) else {
-            print("baseline skipped (no script at '\(baseline)')")
-            return
-        }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", baseline] + images + ["--scales", scales, "--repeat", "\(max(1, self.repeat))"]
-        var environment = ProcessInfo.processInfo.environment
-        for key in ["OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"] { environment[key] = "1" }
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        for line in text.split(separator: "\n") {
-            print(line)
-            let fields = Dictionary(line.split(separator: " ").compactMap { f -> (String, String)? in
-                let kv = f.split(separator: "=", maxSplits: 1)
-                return kv.count == 2 ? (String(kv[0]), String(kv[1])) : nil
-            }, uniquingKeysWith: { a, _ in a })
-            if let image = fields["image"], let theirs = fields["ms"].flatMap(Double.init), let mine = ours[image] {
-                print(String(format: "ratio image=%@ skimage_ms=%.1f swift_ms=%.2f speedup=%.1fx", image, theirs, mine, theirs / mine))
+            // The baseline right after, so both see the same machine load.
+            if let (line, theirs) = try baselineRun(path) {
+                print(line)
+                if let theirs {
+                    print(String(format: "ratio image=%@ skimage_ms=%.1f swift_ms=%.2f speedup=%.1fx", path, theirs, ms, theirs / ms))
+                }
             }
         }
-        if process.terminationStatus != 0 { print("baseline exited with status \(process.terminationStatus)") }
     }
 }
