@@ -51,6 +51,11 @@ public enum JPEG {
         return RGBImage(width: width, height: height, pixels: rgb)
     }
 
+    /// Encodes an RGB image as a baseline JFIF file.
+    public static func encode(_ image: RGBImage, quality: Int = 90) -> [UInt8] {
+        encode(pixels: image.pixels, width: image.width, height: image.height, channels: 3, quality: quality)
+    }
+
     /// Encodes 8-bit pixels as a JPEG file (for tests and visualisation).
     /// - Parameters:
     ///   - pixels: `height * width * channels` bytes, row-major, channels interleaved.

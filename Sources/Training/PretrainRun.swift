@@ -1,0 +1,114 @@
+import Data
+import Foundation
+import Models
+import NN
+import Viz
+
+/// Everything `rmae pretrain` does after parsing its flags: data, model, loop, final weights and picture.
+public enum PretrainRun {
+    /// Where the embedded demo photos are: `$RMAE_DEMO_DIR`, `./data/demo`, or `data/demo` beside the
+    /// package that built the executable (`.build/<config>/rmae` → `../../data/demo`).
+    public static func demoDirectory() -> URL? {
+        var candidates: [URL] = []
+        if let env = ProcessInfo.processInfo.environment["RMAE_DEMO_DIR"] { candidates.append(URL(fileURLWithPath: env)) }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("data/demo"))
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var dir = exe.deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.appendingPathComponent("data/demo"))
+            dir = dir.deletingLastPathComponent()
+        }
+        return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("ATTRIBUTION.md").path) }
+    }
+
+    /// Runs (or resumes) a pre-training job. `initWeights`: official-key safetensors to start from.
+    @discardableResult
+    public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: URL?,
+                           log: @escaping (String) -> Void) throws -> RunSummary {
+        try config.validate()
+        let runDirectory = URL(fileURLWithPath: config.out)
+        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+
+        // Data.
+        let imagesURL: URL
+        if let data = config.data {
+            imagesURL = URL(fileURLWithPath: data)
+        } else {
+            guard let demo = demoDirectory() else {
+                throw ConfigurationError(description: "no --data given and the embedded demo photos (data/demo) were not found; run from the repository or set RMAE_DEMO_DIR")
+            }
+            imagesURL = demo
+        }
+        let m = config.model
+        let regionSource: RegionSource
+        if m.numRegion == 0 {
+            regionSource = .none
+        } else if config.regions == "auto" {
+            regionSource = .auto(cache: runDirectory.appendingPathComponent("regions"))
+        } else {
+            regionSource = .folder(URL(fileURLWithPath: config.regions))
+        }
+        let dataset: Dataset
+        if FileManager.default.fileExists(atPath: imagesURL.appendingPathComponent("image/train2017").path) {
+            dataset = try Dataset.coco(root: imagesURL, validationFraction: config.valFraction)
+        } else {
+            dataset = try Dataset(images: imagesURL, regions: regionSource, validationFraction: config.valFraction)
+        }
+        let sampleType = LoaderOptions.RegionSampleType(rawValue: m.regionSampleType) ?? .random
+        var options = LoaderOptions(imageSize: m.imgSize, patchSize: m.patchSize, numRegions: m.numRegion,
+                                    regionMaskRatio: m.regionMaskRatio, regionSampleType: sampleType,
+                                    globalBatchSize: config.batchSize, workers: config.numWorkers, prefetch: 4, train: true)
+        let start = try resume.map { try LoaderBatches.position(from: $0.dataPosition) } ?? LoaderPosition(epoch: 0, batch: 0)
+        log("data: \(dataset.train.count) training and \(dataset.validation.count) validation images from \(imagesURL.path)"
+            + (m.numRegion > 0 ? ", regions: \(config.regions == "auto" ? "FH (auto, cached in \(runDirectory.path)/regions)" : config.regions)" : ""))
+        let loader = try DataLoader(dataset: dataset, options: options, seed: config.seed, start: start)
+        let source = LoaderBatches(loader)
+
+        // Validation batches: the whole held-out split once, plain resize, fixed masking in validate().
+        var validation: [TrainingBatch] = []
+        let heldOut = dataset.validation.count
+        if heldOut > 0 {
+            options.train = false
+            options.globalBatchSize = min(config.batchSize, heldOut)
+            options.workers = 1
+            let valLoader = try DataLoader(dataset: dataset, options: options, seed: config.seed)
+            for _ in 0..<max(1, heldOut / options.globalBatchSize) {
+                let b = try valLoader.next()
+                validation.append(TrainingBatch(images: b.images, regions: b.regions, shuffleIds: b.shuffleIds))
+            }
+        }
+
+        let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume)
+        if let initWeights, resume == nil {
+            let file = try SafeTensors.read(initWeights)
+            try trainer.loadWeights(file.tensors)
+            log("initialised from \(initWeights.path)")
+        }
+        try config.yaml().write(to: runDirectory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        let params = trainer.model.parameterCount
+        log("model: \(m.numRegion == 0 ? "MAE" : (m.useMaeLoss ? "R-MAE (\(m.variant.rawValue))" : "RAE (\(m.variant.rawValue))")) \(m.embedDim)×\(m.depth), \(m.imgSize) px / patch \(m.patchSize), k = \(m.numRegion), \(String(format: "%.2f", Double(params) / 1e6))M trainable parameters; \(trainer.totalSteps) updates of \(config.batchSize * config.accumIter) images, peak lr \(String(format: "%.3g", config.peakLearningRate))"
+            + (resume.map { ", resuming at update \($0.step)" } ?? ""))
+
+        let summary = try trainer.run(validation: validation, log: log)
+        for (path, why) in loader.skipped { log("skipped \(path): \(why)") }
+        if !loader.skipped.isEmpty { log("\(loader.skipped.count) unreadable samples were skipped") }
+
+        // Final weights with the official keys, and a picture of what the model does.
+        try SafeTensors.write(trainer.model.stateDict, metadata: ["format": "rmae-swift official state_dict",
+                                                                    "config": String(decoding: try JSONEncoder().encode(m), as: UTF8.self)],
+                              to: runDirectory.appendingPathComponent("model_final.safetensors"))
+        if let shown = validation.first ?? (try? source.nextBatch()) {
+            let count = min(4, shown.images.shape[0])
+            let images = shown.images.slice(alongAxis: 0, 0..<count)
+            let regions = shown.regions?.slice(alongAxis: 0, 0..<count)
+            var rng = RandomGenerator(seed: config.seed &+ 0x5EED, stream: .masking)
+            let masking = shown.shuffleIds.map { Masking(idsShuffle: Array($0.prefix(count))) }
+                ?? Masking.random(batch: count, patches: m.numPatches, using: &rng)
+            let out = withoutGradient { trainer.model(images: images, regions: regions, masking: masking) }
+            let canvas = ReconstructionGrid.render(images: images, regions: regions, output: out, config: m,
+                                                   title: "STEP \(trainer.step)  MASK RATIO \(m.maskRatio)")
+            try canvas.writePNG(to: runDirectory.appendingPathComponent("reconstruction.png"))
+        }
+        return summary
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import Models
+import Training
+
+/// `rmae pretrain`: the official recipe end to end; with no arguments, the demo preset on the embedded photos.
+struct PretrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pretrain",
+        abstract: "Pre-train MAE, RAE or R-MAE (default: the demo preset on the embedded demo photos).",
+        discussion: """
+        Any configuration field can be set as key=value (model fields as model.KEY), e.g.
+          rmae pretrain --preset vit-base --data /data/coco --regions /data/coco/image/fh_train2017 blr=1e-4 model.region_cross_layer=8
+        The effective configuration is written to RUN_DIR/config.yaml.
+        """)
+
+    @Option(help: "YAML configuration file (official field names).") var config: String?
+    @Option(help: "Model preset: \(ModelPresets.names.joined(separator: ", ")).") var preset: String?
+    @Option(help: "Image folder (nested, ImageNet class folders, or the COCO layout). Default: the embedded demo photos.") var data: String?
+    @Option(help: "Region maps: a folder of .npy stacks parallel to the images, or 'auto' (FH computed and cached).") var regions: String?
+    @Option(help: "Run directory.") var out: String?
+    @Option(help: "Optimizer updates to train for.") var steps: Int?
+    @Option(help: "Epochs to train for (when --steps is not given).") var epochs: Int?
+    @Option(name: .customLong("batch-size"), help: "Global batch size.") var batchSize: Int?
+    @Option(help: "Which model: mae, rae or rmae.") var model: String?
+    @Option(help: "Region branch design: length (official), channel or batch.") var variant: String?
+    @Option(help: "Branch connection: rae_from_mae (official) or two_way.") var feeding: String?
+    @Option(help: "Start from these weights (official keys, safetensors; see tools/convert_pth.py).") var `init`: String?
+    @Flag(help: "Continue from the latest checkpoint in the run directory.") var resume = false
+    @Argument(help: "Configuration overrides, key=value.") var overrides: [String] = []
+
+    func run() throws {
+        var c = TrainingConfig()
+        var resumeFrom: Checkpoint?
+        if resume {
+            let dir = URL(fileURLWithPath: out ?? c.out)
+            guard let latest = Checkpoint.latest(dir) else {
+                throw ValidationError("--resume: no checkpoint in \(dir.path)/checkpoints")
+            }
+            let checkpoint = try Checkpoint.read(latest)
+            resumeFrom = checkpoint
+            c = checkpoint.config
+            FileHandle.standardError.write(Data("resuming from \(latest.path)\n".utf8))
+        } else {
+            if let config { c = try TrainingConfig.load(yaml: URL(fileURLWithPath: config)) }
+            if let preset {
+                guard ModelPresets.config(named: preset) != nil else {
+                    throw ValidationError("--preset: unknown preset '\(preset)' (known: \(ModelPresets.names.joined(separator: ", ")))")
+                }
+                c = try c.overriding(["preset=\(preset)"])
+                c.out = "runs/\(preset)"
+            }
+            if let data { c.data = data }
+            if let regions { c.regions = regions }
+            if let batchSize { c.batchSize = batchSize }
+            if let model {
+                switch model {
+                case "mae": c.model.numRegion = 0; c.model.useMaeLoss = true
+                case "rae": c.model.useMaeLoss = false; if c.model.numRegion == 0 { c.model.numRegion = 8 }
+                case "rmae": c.model.useMaeLoss = true; if c.model.numRegion == 0 { c.model.numRegion = 8 }
+                default: throw ValidationError("--model: '\(model)' is not mae, rae or rmae")
+                }
+            }
+            if let variant {
+                guard let v = RegionVariant(rawValue: variant) else { throw ValidationError("--variant: '\(variant)' is not length, channel or batch") }
+                c.model.variant = v
+            }
+            if let feeding {
+                guard let f = Feeding(rawValue: feeding) else { throw ValidationError("--feeding: '\(feeding)' is not rae_from_mae or two_way") }
+                c.model.feeding = f
+            }
+            c = try c.overriding(overrides)
+        }
+        if let out { c.out = out }
+        if let steps { c.steps = steps }
+        if let epochs { c.epochs = epochs; if steps == nil { c.steps = nil } }
+        if resume && !overrides.isEmpty { c = try c.overriding(overrides) }
+        StopSignal.install()
+        do {
+            let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`.map { URL(fileURLWithPath: $0) },
+                                              log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            let first = summary.firstLoss.map { String(format: "%.4f", $0) } ?? "-"
+            let last = summary.lastLoss.map { String(format: "%.4f", $0) } ?? "-"
+            print("pretrain: updates \(summary.firstStep)→\(summary.lastStep), loss \(first)→\(last), \(String(format: "%.1f", summary.seconds)) s; run directory \(c.out) (checkpoints/, metrics.csv, model_final.safetensors, reconstruction.png)")
+        } catch let e as TrainingError {
+            throw RuntimeError(e.description)
+        } catch let e as ConfigurationError {
+            throw ValidationError(e.description)
+        }
+    }
+}
+
+/// An error message for the user, printed as is.
+struct RuntimeError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
