@@ -71,10 +71,10 @@ public final class DataLoader {
             self.queue = queue
             let (producer, first, perEpoch) = (producer, position, batchesPerEpoch)
             for w in 0..<options.workers {
+                queue.starting()
                 let thread = Thread {
-                    while let ticket = queue.nextTicket() {
-                        let at = first.advanced(by: ticket, perEpoch: perEpoch)
-                        queue.deliver(ticket, Result { try producer.batch(at: at) })
+                    queue.work { ticket in
+                        Result { try producer.batch(at: first.advanced(by: ticket, perEpoch: perEpoch)) }
                     }
                 }
                 thread.name = "rmae-data-\(w)"
@@ -85,6 +85,7 @@ public final class DataLoader {
         }
     }
 
+    /// Stops the workers, waiting for any batch in progress.
     deinit { queue?.stop() }
 
     /// The batch at ``position``; advances it, into the next epoch after the last batch of one.

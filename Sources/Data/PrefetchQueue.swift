@@ -12,6 +12,7 @@ final class PrefetchQueue: @unchecked Sendable {
     private var consumed = 0
     private var ready: [Int: Result<Batch, any Error>] = [:]
     private var stopped = false
+    private var running = 0
     let depth: Int
 
     init(depth: Int) { self.depth = max(1, depth) }
@@ -42,10 +43,24 @@ final class PrefetchQueue: @unchecked Sendable {
         return result
     }
 
-    /// Wakes and releases every waiting worker; later ``nextTicket()`` calls return nil.
+    /// Counts a worker about to be started (before its thread runs, so ``stop()`` waits for it).
+    func starting() {
+        condition.lock(); running += 1; condition.unlock()
+    }
+
+    /// Runs `body(ticket)` for ticket after ticket on the calling (worker) thread until ``stop()``; pairs
+    /// with one ``starting()``.
+    func work(_ body: (Int) -> Result<Batch, any Error>) {
+        while let ticket = nextTicket() { deliver(ticket, body(ticket)) }
+        condition.lock(); running -= 1; condition.broadcast(); condition.unlock()
+    }
+
+    /// Releases every waiting worker and waits for the busy ones to finish their batch, so that no file
+    /// is touched after the loader is gone; later ``nextTicket()`` calls return nil.
     func stop() {
         condition.lock(); defer { condition.unlock() }
         stopped = true
         condition.broadcast()
+        while running > 0 { condition.wait() }
     }
 }
