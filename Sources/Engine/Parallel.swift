@@ -5,10 +5,10 @@ import Glibc
 
 /// Data parallelism for the engine's own (non-GEMM) kernels.
 ///
-/// Threading policy: OpenBLAS runs its own pool (``BLAS/threads``, all cores) inside a GEMM call, and our
-/// kernels split large loops over the same number of threads *between* GEMM calls, so the two never
-/// run at the same time. Attention, which calls many small GEMMs from several threads, switches OpenBLAS
-/// to one thread for its duration (``BLAS/withSingleThreadedGEMM(_:)``). Nothing is oversubscribed.
+/// Threading policy: one pool. OpenBLAS runs single-threaded; large GEMMs are split over this pool by
+/// ``BLAS/gemm(transA:transB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:parallel:)``, attention runs one (batch, head)
+/// pair per task with single-threaded GEMMs inside, and elementwise kernels split their loops. Nothing is
+/// oversubscribed and no thread spins waiting for work.
 public enum Parallel {
     /// Number of worker threads used by engine kernels (online cores, or `RMAE_THREADS`).
     public static let threads: Int = {

@@ -1,3 +1,9 @@
+#if os(Linux)
+/// glibc's `int mallopt(int param, int value)` (malloc.h is not part of the Glibc module).
+@_silgen_name("mallopt")
+private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
+#endif
+
 /// The heap buffer behind a ``Tensor``: `count` Float32 values, 64-byte aligned.
 ///
 /// Shared between tensor values until one of them writes (copy-on-write, as swift-nio's `ByteBuffer`).
@@ -5,8 +11,20 @@ final class TensorStorage: @unchecked Sendable {
     let count: Int
     let base: UnsafeMutablePointer<Float>
 
+    /// glibc serves blocks above 128 KiB with a fresh mmap and returns them on free, so every large activation
+    /// of every step paid page faults and zeroing. Raising the mmap threshold to its maximum (32 MiB) and the
+    /// trim threshold keeps freed activations in the heap for the next step. Set once, on first allocation.
+    static let allocatorTuned: Bool = {
+        #if os(Linux)
+        _ = glibcMallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD (malloc.h)
+        _ = glibcMallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD
+        #endif
+        return true
+    }()
+
     init(count: Int) {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
+        _ = Self.allocatorTuned
         self.count = count
         let raw = UnsafeMutableRawPointer.allocate(
             byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)

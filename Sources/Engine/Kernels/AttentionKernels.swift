@@ -22,28 +22,17 @@ extension Kernels {
         let c = heads * d
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Parallel.threads * lq * lk)
         defer { scratch.deallocate() }
-        BLAS.withSingleThreadedGEMM {
-            Parallel.forTasks(batch * heads) { task, worker in
-                let b = task / heads, t = task % heads
-                let s = scratch + worker * lq * lk
-                let q = l.q + b * l.qBatch + t * d, k = l.k + b * l.kBatch + t * d, v = l.v + b * l.vBatch + t * d
-                BLAS.gemm(transB: true, m: lq, n: lk, k: d, alpha: scale, a: q, lda: l.qRow, b: k, ldb: l.kRow, c: s, ldc: lk)
-                let lseRow = lse + (b * heads + t) * lq
-                for i in 0..<lq {
-                    let row = s + i * lk
-                    var m = -Float.infinity
-                    for j in 0..<lk { m = Swift.max(m, row[j]) }
-                    var sum: Float = 0
-                    for j in 0..<lk { let e = FastMath.exp(row[j] - m); row[j] = e; sum += e }
-                    let inv = 1 / sum
-                    for j in 0..<lk { row[j] *= inv }
-                    lseRow[i] = m + logf(sum)
-                }
-                if let probabilities {
-                    (probabilities + (b * heads + t) * lq * lk).update(from: s, count: lq * lk)
-                }
-                BLAS.gemm(m: lq, n: d, k: lk, a: s, lda: lk, b: v, ldb: l.vRow, c: out + b * lq * c + t * d, ldc: c)
+        Parallel.forTasks(batch * heads) { task, worker in
+            let b = task / heads, t = task % heads
+            let s = scratch + worker * lq * lk
+            let q = l.q + b * l.qBatch + t * d, k = l.k + b * l.kBatch + t * d, v = l.v + b * l.vBatch + t * d
+            BLAS.gemm(transB: true, m: lq, n: lk, k: d, alpha: scale, a: q, lda: l.qRow, b: k, ldb: l.kRow, c: s, ldc: lk, parallel: false)
+            let lseRow = lse + (b * heads + t) * lq
+            for i in 0..<lq { lseRow[i] = Kernels.softmaxRowInPlace(s + i * lk, lk) }
+            if let probabilities {
+                (probabilities + (b * heads + t) * lq * lk).update(from: s, count: lq * lk)
             }
+            BLAS.gemm(m: lq, n: d, k: lk, a: s, lda: lk, b: v, ldb: l.vRow, c: out + b * lq * c + t * d, ldc: c, parallel: false)
         }
     }
 
@@ -58,34 +47,30 @@ extension Kernels {
         let per = 2 * lq * lk + lq
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Parallel.threads * per)
         defer { scratch.deallocate() }
-        BLAS.withSingleThreadedGEMM {
-            Parallel.forTasks(batch * heads) { task, worker in
-                let b = task / heads, t = task % heads
-                let p = scratch + worker * per, dp = p + lq * lk, delta = dp + lq * lk
-                let q = l.q + b * l.qBatch + t * d, k = l.k + b * l.kBatch + t * d, v = l.v + b * l.vBatch + t * d
-                let dq = g.q + b * g.qBatch + t * d, dk = g.k + b * g.kBatch + t * d, dv = g.v + b * g.vBatch + t * d
-                let dO = dout + b * lq * c + t * d, o = out + b * lq * c + t * d
-                BLAS.gemm(transB: true, m: lq, n: lk, k: d, alpha: scale, a: q, lda: l.qRow, b: k, ldb: l.kRow, c: p, ldc: lk)
-                let lseRow = lse + (b * heads + t) * lq
-                for i in 0..<lq {
-                    let row = p + i * lk, m = lseRow[i]
-                    for j in 0..<lk { row[j] = FastMath.exp(row[j] - m) }
-                    var s: Float = 0
-                    for j in 0..<d { s += dO[i * c + j] * o[i * c + j] }
-                    delta[i] = s
-                }
-                // dV = Pᵀ dO
-                BLAS.gemm(transA: true, m: lk, n: d, k: lq, a: p, lda: lk, b: dO, ldb: c, c: dv, ldc: g.vRow)
-                // dP = dO Vᵀ
-                BLAS.gemm(transB: true, m: lq, n: lk, k: d, a: dO, lda: c, b: v, ldb: l.vRow, c: dp, ldc: lk)
-                for i in 0..<lq {
-                    let pr = p + i * lk, dr = dp + i * lk, di = delta[i]
-                    for j in 0..<lk { dr[j] = pr[j] * (dr[j] - di) }
-                }
-                // dQ = s · dS K ; dK = s · dSᵀ Q
-                BLAS.gemm(m: lq, n: d, k: lk, alpha: scale, a: dp, lda: lk, b: k, ldb: l.kRow, c: dq, ldc: g.qRow)
-                BLAS.gemm(transA: true, m: lk, n: d, k: lq, alpha: scale, a: dp, lda: lk, b: q, ldb: l.qRow, c: dk, ldc: g.kRow)
+        Parallel.forTasks(batch * heads) { task, worker in
+            let b = task / heads, t = task % heads
+            let p = scratch + worker * per, dp = p + lq * lk, delta = dp + lq * lk
+            let q = l.q + b * l.qBatch + t * d, k = l.k + b * l.kBatch + t * d, v = l.v + b * l.vBatch + t * d
+            let dq = g.q + b * g.qBatch + t * d, dk = g.k + b * g.kBatch + t * d, dv = g.v + b * g.vBatch + t * d
+            let dO = dout + b * lq * c + t * d, o = out + b * lq * c + t * d
+            BLAS.gemm(transB: true, m: lq, n: lk, k: d, alpha: scale, a: q, lda: l.qRow, b: k, ldb: l.kRow, c: p, ldc: lk, parallel: false)
+            let lseRow = lse + (b * heads + t) * lq
+            for i in 0..<lq {
+                let row = p + i * lk, m = lseRow[i]
+                for j in 0..<lk { row[j] = FastMath.exp(row[j] - m) }
+                delta[i] = Kernels.dot(dO + i * c, o + i * c, d)
             }
+            // dV = Pᵀ dO
+            BLAS.gemm(transA: true, m: lk, n: d, k: lq, a: p, lda: lk, b: dO, ldb: c, c: dv, ldc: g.vRow, parallel: false)
+            // dP = dO Vᵀ
+            BLAS.gemm(transB: true, m: lq, n: lk, k: d, a: dO, lda: c, b: v, ldb: l.vRow, c: dp, ldc: lk, parallel: false)
+            for i in 0..<lq {
+                let pr = p + i * lk, dr = dp + i * lk, di = delta[i]
+                for j in 0..<lk { dr[j] = pr[j] * (dr[j] - di) }
+            }
+            // dQ = s · dS K ; dK = s · dSᵀ Q
+            BLAS.gemm(m: lq, n: d, k: lk, alpha: scale, a: dp, lda: lk, b: k, ldb: l.kRow, c: dq, ldc: g.qRow, parallel: false)
+            BLAS.gemm(transA: true, m: lk, n: d, k: lq, alpha: scale, a: dp, lda: lk, b: q, ldb: l.qRow, c: dk, ldc: g.kRow, parallel: false)
         }
     }
 }

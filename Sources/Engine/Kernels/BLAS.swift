@@ -3,23 +3,28 @@ import Synchronization
 
 /// The only file that calls `cblas_*`: single-precision GEMM and OpenBLAS's thread knob.
 public enum BLAS {
-    /// OpenBLAS threads for large GEMMs, set once at first use: `RMAE_THREADS`, else the online cores
-    /// (the same count as ``Parallel/threads``; engine kernels never run concurrently with a GEMM).
+    /// Threads a large GEMM is split over (``Parallel/threads``). OpenBLAS itself is set to one thread, once:
+    /// its own pool busy-waits (sched_yield) for a while after every call and then fights our kernels' threads
+    /// for the cores; splitting the output rows (or columns) over our pool keeps one set of threads busy.
     public static let threads: Int = {
-        openblas_set_num_threads(Int32(Parallel.threads))
+        openblas_set_num_threads(1)
         return Parallel.threads
     }()
+
+    /// GEMMs with at least this many multiply-adds (m·n·k) are split over ``threads``.
+    public static let splitThreshold = 1 << 22
 
     /// Floating-point operations issued to GEMM so far (2·m·n·k per call), for model-FLOP utilisation.
     public static let flops = Atomic<Int>(0)
 
-    /// `C = alpha * op(A) op(B) + beta * C`, row-major. op(A) is M×K, op(B) is K×N, C is M×N.
+    /// `C = alpha * op(A) op(B) + beta * C`, row-major. op(A) is M×K, op(B) is K×N, C is M×N. Large products are
+    /// split over ``threads`` unless `parallel` is false (callers already running on several threads).
     @inline(__always)
     public static func gemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
     ) {
         _ = threads
         if m == 0 || n == 0 { return }
@@ -32,18 +37,30 @@ public enum BLAS {
             }
             return
         }
-        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
-    }
-
-    /// Runs `body` with OpenBLAS restricted to one thread, for code that calls GEMM from several of its own
-    /// threads at once (attention over (batch, head) pairs).
-    public static func withSingleThreadedGEMM<R>(_ body: () throws -> R) rethrows -> R {
-        _ = threads
-        if threads == 1 { return try body() }
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(threads)) }
-        return try body()
+        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
+        let parts = parallel && threads > 1 && m * n * k >= splitThreshold ? threads : 1
+        if parts == 1 {
+            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            return
+        }
+        // Split C by rows (A's rows) when it is tall enough, else by columns (B's columns); each part is an
+        // independent single-threaded sgemm over disjoint outputs, with the same K order (same rounding).
+        let byRows = m >= 64 * parts || m >= n
+        let length = byRows ? m : n
+        let per = (length + parts - 1) / parts
+        Parallel.forTasks(parts) { part, _ in
+            let lo = part * per, hi = Swift.min(length, lo + per)
+            guard lo < hi else { return }
+            if byRows {
+                let aPart = transA ? a + lo : a + lo * lda
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aPart, Int32(lda), b, Int32(ldb),
+                            beta, c + lo * ldc, Int32(ldc))
+            } else {
+                let bPart = transB ? b + lo * ldb : b + lo
+                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda), bPart, Int32(ldb),
+                            beta, c + lo, Int32(ldc))
+            }
+        }
     }
 }
 

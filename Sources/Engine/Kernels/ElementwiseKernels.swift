@@ -63,7 +63,7 @@ extension Kernels {
         case let .divide(s): for i in r { y[i] = x[i] / s }
         case let .reciprocal(s): for i in r { y[i] = s / x[i] }
         case .exp: for i in r { y[i] = FastMath.exp(x[i]) }
-        case .log: for i in r { y[i] = logf(x[i]) }
+        case .log: for i in r { y[i] = FastMath.log(x[i]) }
         case .sqrt: for i in r { y[i] = x[i].squareRoot() }
         case .square: for i in r { y[i] = x[i] * x[i] }
         case .gelu: for i in r { y[i] = gelu(x[i]) }

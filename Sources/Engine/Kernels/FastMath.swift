@@ -6,6 +6,9 @@
 ///   return 0, above 88.7 saturate at 2^128 ≈ +inf (float max).
 /// - ``FastMath/erf(_:)``: erf(x) = sign(x)·(1 − t·e^(−x² + P(t))), t = 1/(1 + |x|/2), the Chebyshev fit of
 ///   Numerical Recipes (`erfcc`), relative error of erfc < 1.2e-7, so |erf error| < 1.2e-7 everywhere.
+/// - ``FastMath/log(_:)``: exponent/mantissa split with the mantissa in [√½, √2), Cephes-style degree-9
+///   polynomial; ≤ 2 ulp for positive normal inputs. ``FastMath/log1p(_:)`` keeps full relative accuracy
+///   for tiny x through `log(u)·x/(u − 1)`, u = 1 + x.
 public enum FastMath {
     @inline(__always)
     public static func exp(_ x: Float) -> Float {
@@ -50,5 +53,37 @@ public enum FastMath {
         let erfc = t * exp(-z * z + p)
         let r = 1 - erfc
         return x < 0 ? -r : r
+    }
+
+    @inline(__always)
+    public static func log(_ x: Float) -> Float {
+        let bits = x.bitPattern
+        var e = Float(Int32(bitPattern: (bits >> 23) & 0xFF) &- 127)
+        var m = Float(bitPattern: (bits & 0x007F_FFFF) | 0x3F80_0000)          // [1, 2)
+        let big = m > 1.41421356237
+        m = big ? m * 0.5 : m
+        e = big ? e + 1 : e
+        let f = m - 1
+        let z = f * f
+        var p: Float = 7.0376836292e-2
+        p = p * f - 1.1514610310e-1
+        p = p * f + 1.1676998740e-1
+        p = p * f - 1.2420140846e-1
+        p = p * f + 1.4249322787e-1
+        p = p * f - 1.6668057665e-1
+        p = p * f + 2.0000714765e-1
+        p = p * f - 2.4999993993e-1
+        p = p * f + 3.3333331174e-1
+        var y = p * f * z
+        y += e * -2.12194440e-4
+        y += -0.5 * z
+        return f + y + e * 0.693359375
+    }
+
+    @inline(__always)
+    public static func log1p(_ x: Float) -> Float {
+        let u = 1 + x
+        let d = u - 1
+        return d == 0 ? x : log(u) * (x / d)
     }
 }

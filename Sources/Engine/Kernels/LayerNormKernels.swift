@@ -8,11 +8,8 @@ extension Kernels {
         Parallel.forRanges(rows, grain: Swift.max(1, 8192 / Swift.max(c, 1))) { range in
             for r in range {
                 let xr = x + r * c, yr = out + r * c
-                var s = 0.0
-                for j in 0..<c { s += Double(xr[j]) }
-                let mu = s / Double(c)
-                var v = 0.0
-                for j in 0..<c { let d = Double(xr[j]) - mu; v += d * d }
+                let mu = Kernels.sumDouble(xr, c) / Double(c)
+                let v = Kernels.squaredDeviationDouble(xr, c, mean: mu)
                 let rs = 1.0 / (v / Double(c) + Double(eps)).squareRoot()
                 let m = Float(mu), rsf = Float(rs)
                 mean[r] = m; rstd[r] = rsf

@@ -26,13 +26,8 @@ extension Kernels {
     static func softmaxRows(_ x: UnsafePointer<Float>, rows: Int, n: Int, out: UnsafeMutablePointer<Float>) {
         Parallel.forRanges(rows, grain: Swift.max(1, 4096 / Swift.max(n, 1))) { range in
             for r in range {
-                let xr = x + r * n, yr = out + r * n
-                var m = -Float.infinity
-                for j in 0..<n { m = Swift.max(m, xr[j]) }
-                var s: Float = 0
-                for j in 0..<n { let e = FastMath.exp(xr[j] - m); yr[j] = e; s += e }
-                let inv = 1 / s
-                for j in 0..<n { yr[j] *= inv }
+                (out + r * n).update(from: x + r * n, count: n)
+                _ = softmaxRowInPlace(out + r * n, n)
             }
         }
     }
@@ -64,8 +59,7 @@ extension Tensor {
                 let py = out.ptr, pg = g.ptr
                 for r in 0..<rows {
                     let y = py + r * n, gr = pg + r * n, dr = d + r * n
-                    var s: Float = 0
-                    for j in 0..<n { s += gr[j] * y[j] }
+                    let s = Kernels.dot(gr, y, n)
                     for j in 0..<n { dr[j] = y[j] * (gr[j] - s) }
                 }
             }]

@@ -21,7 +21,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
         Parallel.forRanges(logits.count) { r in
             for i in r {
                 let z = pz[i]
-                let l = Swift.max(z, 0) - z * py[i] + log1pf(FastMath.exp(-Swift.abs(z)))
+                let l = Swift.max(z, 0) - z * py[i] + FastMath.log1p(FastMath.exp(-Swift.abs(z)))
                 po[i] = pw.map { l * $0[i] } ?? l
             }
         }
