@@ -89,7 +89,7 @@ public struct RegionMaps: Sendable {
     /// The `[S, H, W]` label stack of one image, in the narrowest of `|u1`, `<u2`, `<i4` that holds it.
     public func labelStack(_ image: RGBImage) -> (array: NPYArray, segments: [Int]) {
         let segmenter = FelzenszwalbSegmenter(image: image, sigma: sigma)
-        let maps = zip(scales, minSizes).map { segmenter.segment(scale: Double($0), minSize: $1) }
+        let maps = segmenter.segment(scales: zip(scales, minSizes).map { (Double($0), $1) })
         let segments = maps.map(\.segmentCount)
         let shape = [maps.count, image.height, image.width]
         let labels = maps.flatMap(\.labels)

@@ -14,6 +14,10 @@ struct DisjointSets {
     var entry: [Int32]
     /// Set sizes, valid at roots. Shape (n).
     var size: [Int32]
+    /// Internal difference `Int` (weight of the last merge), valid at roots. Shape (n).
+    var difference: [Double]
+    /// κ = scale / 255 of the thresholds in `entry`.
+    private(set) var kappa: Double
 
     /// The entry of a root whose set has threshold `threshold` (a positive Float).
     @inline(__always)
@@ -28,6 +32,18 @@ struct DisjointSets {
         precondition(kappa > 0, "DisjointSets: κ must be positive")
         entry = [Int32](repeating: Self.rootEntry(Float(kappa)), count: count)
         size = [Int32](repeating: 1, count: count)
+        difference = [Double](repeating: 0, count: count)
+        self.kappa = kappa
+    }
+
+    /// The same sets with thresholds recomputed for another κ: `Float32(Int + κ/size)` at every root.
+    func rethresholded(kappa: Double) -> DisjointSets {
+        var copy = self
+        copy.kappa = kappa
+        for i in copy.entry.indices where copy.entry[i] < 0 {
+            copy.entry[i] = Self.rootEntry(Float(copy.difference[i] + kappa / Double(copy.size[i])))
+        }
+        return copy
     }
 
     /// The root of `p`'s set and the root's entry, halving the path.

@@ -15,7 +15,7 @@
 ///
 /// Sorting is an LSD radix sort, O(E), on a 22-bit window of each weight's bit pattern (non-negative
 /// doubles order like their bit patterns). It is stable, so equal keys keep enumeration order; a last
-/// pass puts the runs of equal key in exact weight order. See ``sorted(_:width:height:)``.
+/// pass puts the runs of equal key in exact weight order. See ``sorted(width:height:weight:)``.
 struct SortedEdges: Sendable {
     /// First endpoint of each edge, ascending weight order. Shape (E).
     var first: [Int32]
@@ -67,15 +67,9 @@ struct SortedEdges: Sendable {
     init(smoothed: [Double], width: Int, height: Int) {
         precondition(smoothed.count == width * height * 3)
         precondition(4 * width * height < Int(UInt32.max), "SortedEdges: image too large for 32-bit edge codes")
+        let (unsortedWeights, unsortedCodes) = Self.enumerated(smoothed: smoothed, width: width, height: height)
         let codes: [UInt32]
-        (weight, codes) = smoothed.withUnsafeBufferPointer { img in
-            let img = img.baseAddress!
-            return Self.sorted(width: width, height: height) { _, p, q in
-                let a = img + p * 3, b = img + q * 3
-                let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
-                return (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
-            }
-        }
+        (weight, codes) = Self.sorted(unsortedWeights, unsortedCodes)   // last use: moved, not copied
         var first = Self.uninitialized(codes.count, of: Int32.self)
         var second = Self.uninitialized(codes.count, of: Int32.self)
         first.withUnsafeMutableBufferPointer { first in
@@ -96,8 +90,42 @@ struct SortedEdges: Sendable {
         Array(unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
     }
 
+    /// Every edge's weight and code, in enumeration order: Euclidean distances between smoothed RGB
+    /// vectors. Plain loops per group (no closure per edge), so the compiler keeps it tight.
+    static func enumerated(smoothed: [Double], width: Int, height: Int) -> (weights: [Double], codes: [UInt32]) {
+        let n = width * height, count = edgeCount(width: width, height: height)
+        var weights = uninitialized(count, of: Double.self), codes = uninitialized(count, of: UInt32.self)
+        smoothed.withUnsafeBufferPointer { img in
+            weights.withUnsafeMutableBufferPointer { weights in
+                codes.withUnsafeMutableBufferPointer { codes in
+                    let img = img.baseAddress!
+                    var i = 0
+                    @inline(__always) func add(_ code: Int, _ p: Int, _ q: Int) {
+                        let a = img + p * 3, b = img + q * 3
+                        let d0 = a[0] - b[0], d1 = a[1] - b[1], d2 = a[2] - b[2]
+                        weights[i] = (d0 * d0 + d1 * d1 + d2 * d2).squareRoot()
+                        codes[i] = UInt32(truncatingIfNeeded: code)
+                        i += 1
+                    }
+                    for y in 0..<height {                                                 // (a)
+                        for x in 0..<(width - 1) { let p = y * width + x; add(p, p + 1, p) }
+                    }
+                    for p in 0..<(n - width) { add(n + p, p + width, p) }                 // (b)
+                    for y in 0..<(height - 1) {                                           // (c)
+                        for x in 0..<(width - 1) { let p = y * width + x; add(2 * n + p, p + width + 1, p) }
+                    }
+                    for y in 0..<(height - 1) {                                           // (d)
+                        for x in 0..<(width - 1) { let p = y * width + x; add(3 * n + p, p + 1, p + width) }
+                    }
+                    precondition(i == count)
+                }
+            }
+        }
+        return (weights, codes)
+    }
+
     /// The edges' weights ascending, with their codes; ties in code order (a stable argsort).
-    /// `weight(code, first, second)` gives each edge's weight, a non-negative number below 2.
+    /// `weights` and `codes` are in enumeration order; weights are non-negative and below 2.
     ///
     /// The radix key of a weight w is `(max(bits(w) >> 30, low) − low) >> shift`, where `low` is the
     /// prefix of 2⁻³⁰ or of the smallest weight if larger (so zeros and rounding noise from flat areas
@@ -106,28 +134,19 @@ struct SortedEdges: Sendable {
     /// key by w sorts by w. Two LSD passes of 11 bits sort the keys stably. Runs out of order are sorted
     /// by `(w, code)`: insertion sort when short, a comparison sort when long; both give the stable order
     /// since codes are unique.
-    static func sorted(width: Int, height: Int,
-                       weight: (_ code: Int, _ first: Int, _ second: Int) -> Double) -> (weights: [Double], codes: [UInt32]) {
-        let n = edgeCount(width: width, height: height)
+    static func sorted(_ weights: consuming [Double], _ codes: consuming [UInt32]) -> (weights: [Double], codes: [UInt32]) {
+        var weightsB = weights, codesB = codes                  // sorted in place: B -> A -> B
+        let n = weightsB.count
+        precondition(codesB.count == n)
         guard n > 0 else { return ([], []) }
         let digit = 11, buckets = 1 << digit, mask = UInt64(buckets - 1)
         var weightsA = uninitialized(n, of: Double.self), codesA = uninitialized(n, of: UInt32.self)
-        var weightsB = uninitialized(n, of: Double.self), codesB = uninitialized(n, of: UInt32.self)
-        // Weights and codes in enumeration order, into B; the key's range from them.
+        // The key's range.
         @inline(__always) func prefix(_ w: Double) -> UInt64 { w.bitPattern >> 30 }
         var low = UInt64.max, high: UInt64 = 0, largest = 0.0
-        weightsB.withUnsafeMutableBufferPointer { weightsB in
-            codesB.withUnsafeMutableBufferPointer { codesB in
-                var i = 0
-                forEachEdge(width: width, height: height) { code, p, q in
-                    let x = weight(code, p, q)
-                    weightsB[i] = x
-                    codesB[i] = UInt32(truncatingIfNeeded: code)
-                    i += 1
-                    let bits = prefix(x)
-                    low = min(low, bits); high = max(high, bits); largest = max(largest, x)
-                }
-            }
+        for x in weightsB {
+            let bits = prefix(x)
+            low = min(low, bits); high = max(high, bits); largest = max(largest, x)
         }
         precondition(largest < 2, "SortedEdges: weight \(largest) is not an RGB distance")
         low = max(low, prefix(0x1p-30))

@@ -77,7 +77,7 @@ struct BenchRegions: ParsableCommand {
                 var segmenter: FelzenszwalbSegmenter?
                 let graph = Self.milliseconds { segmenter = FelzenszwalbSegmenter(image: image, sigma: 0.8) }
                 let scalesTime = Self.milliseconds {
-                    segments = scaleList.map { segmenter!.segment(scale: Double($0), minSize: $0).segmentCount }
+                    segments = segmenter!.segment(scales: scaleList.map { (Double($0), $0) }).map(\.segmentCount)
                 }
                 graphTimes.append(graph)
                 totalTimes.append(graph + scalesTime)

@@ -27,11 +27,13 @@ struct FHFixtureTests {
     func matchesScikitImage(_ name: String) throws {
         let image = try ImageDecoder.decode(contentsOf: SharedFiles.url("fixtures/fh/\(name).png"))
         let segmenter = FelzenszwalbSegmenter(image: image, sigma: 0.8)
-        for scale in [500, 1000, 1500] {
+        let together = segmenter.segment(scales: [(500, 500), (1000, 1000), (1500, 1500)])
+        for (k, scale) in [500, 1000, 1500].enumerated() {
             let expected = try NPYArray.read(contentsOf: SharedFiles.url("fixtures/fh/\(name)_s\(scale).npy"))
             #expect(expected.shape == [image.height, image.width])
             let want = expected.integers.map { Int32($0) }
             let got = segmenter.segment(scale: Double(scale), minSize: scale)
+            #expect(together[k] == got, "multi-scale segmentation equals one scale at a time")
             let differing = Self.pixelsDiffering(got.labels, want)
             #expect(differing == 0, "\(name) s\(scale): \(differing) pixels differ; segments \(got.segmentCount) vs \(Set(want).count)")
             #expect(got.canonicalized().labels == LabelMap(width: image.width, height: image.height, labels: want,

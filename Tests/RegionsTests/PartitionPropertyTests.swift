@@ -84,6 +84,19 @@ import Testing
         }
     }
 
+    @Test(arguments: cases)
+    func multiScaleEqualsOneScaleAtATime(_ c: Case) {
+        let segmenter = FelzenszwalbSegmenter(image: Self.image(c), sigma: c.sigma)
+        // Unsorted scales and mixed min sizes: the shared prefix must not depend on the order given.
+        let scales: [(scale: Double, minSize: Int)] = [(c.scale * 4, c.minSize), (c.scale, c.minSize * 2),
+                                                      (c.scale * 2, 1), (c.scale, c.minSize)]
+        let together = segmenter.segment(scales: scales)
+        for (k, s) in scales.enumerated() {
+            #expect(together[k] == segmenter.segment(scale: s.scale, minSize: s.minSize), "scale \(s.scale) min \(s.minSize)")
+            #expect(together[k].labels == NaiveFelzenszwalb.segment(Self.image(c), scale: s.scale, sigma: c.sigma, minSize: s.minSize))
+        }
+    }
+
     @Test func largerScalesGiveFewerSegments() {
         let image = Self.image(Self.cases[3])
         let counts = [50.0, 200, 800, 3200].map { felzenszwalb(image, scale: $0, minSize: 1).segmentCount }

@@ -16,7 +16,7 @@ import Testing
         SortedEdges.forEachEdge(width: width, height: height) { code, _, _ in codes.append(code) }
         #expect(codes == codes.sorted(), "codes follow the enumeration", sourceLocation: sourceLocation)
         let expected = codes.sorted { (weights[$0], $0) < (weights[$1], $1) }
-        let (sortedWeights, sortedCodes) = SortedEdges.sorted(width: width, height: height) { code, _, _ in weights[code] }
+        let (sortedWeights, sortedCodes) = SortedEdges.sorted(codes.map { weights[$0] }, codes.map(UInt32.init))
         #expect(sortedCodes.map(Int.init) == expected, sourceLocation: sourceLocation)
         #expect(sortedWeights == expected.map { weights[$0] }, sourceLocation: sourceLocation)
     }
@@ -38,6 +38,21 @@ import Testing
         var gen = TestImages(seed: 5)
         Self.expectStableOrder(Self.weights(width: 60, height: 60) { _ in 0.3 + Double(gen.next() % 1000) * 1e-15 },
                                width: 60, height: 60)
+    }
+
+    @Test func enumeratedFollowsTheEnumeration() {
+        var gen = TestImages(seed: 6)
+        let image = gen.blocks(width: 7, height: 5)
+        let smoothed = GaussianBlur.smoothed(image, sigma: 0.8)
+        let (weights, codes) = SortedEdges.enumerated(smoothed: smoothed, width: 7, height: 5)
+        var expected: [(Int, Double)] = []
+        SortedEdges.forEachEdge(width: 7, height: 5) { code, p, q in
+            var d = 0.0
+            for c in 0..<3 { let t = smoothed[p * 3 + c] - smoothed[q * 3 + c]; d += t * t }
+            expected.append((code, d.squareRoot()))
+        }
+        #expect(codes.map(Int.init) == expected.map(\.0))
+        #expect(weights == expected.map(\.1))
     }
 
     @Test func endpointsDecodeTheEnumeration() {
