@@ -48,7 +48,6 @@ struct PretrainCommand: ParsableCommand {
                     throw ValidationError("--preset: unknown preset '\(preset)' (known: \(ModelPresets.names.joined(separator: ", ")))")
                 }
                 c = try c.overriding(["preset=\(preset)"])
-                c.out = "runs/\(preset)"
             }
             if let data { c.data = data }
             if let regions { c.regions = regions }
@@ -75,6 +74,16 @@ struct PretrainCommand: ParsableCommand {
         if let steps { c.steps = steps }
         if let epochs { c.epochs = epochs; if steps == nil { c.steps = nil } }
         if resume && !overrides.isEmpty { c = try c.overriding(overrides) }
+        if !resume && !Checkpoint.list(in: URL(fileURLWithPath: c.out)).isEmpty {
+            // Never mix two runs in one directory: a chosen --out must be resumed; a default one gets a new name.
+            if out != nil {
+                throw ValidationError("--out: \(c.out) already holds checkpoints; add --resume to continue that run, or choose another --out")
+            }
+            var n = 2
+            while !Checkpoint.list(in: URL(fileURLWithPath: "\(c.out)-\(n)")).isEmpty { n += 1 }
+            FileHandle.standardError.write(Data("\(c.out) holds an earlier run; this one goes to \(c.out)-\(n) (use --resume to continue the earlier one)\n".utf8))
+            c.out = "\(c.out)-\(n)"
+        }
         StopSignal.install()
         do {
             let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`.map { URL(fileURLWithPath: $0) },

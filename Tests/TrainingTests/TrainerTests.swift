@@ -114,7 +114,16 @@ import Training
         #expect(try TrainingConfig.load(yaml: url) == c)
         let tiny = try TrainingConfig().overriding(["preset=vit-tiny"])
         #expect(tiny.model.embedDim == 192 && tiny.model.imgSize == 224)
-        #expect(abs(TrainingConfig().peakLearningRate - 1.5e-4 * 32 / 256) < 1e-12)
+        #expect(abs(TrainingConfig().peakLearningRate - 1e-2 * 32 / 256) < 1e-12)
+        let base = TrainingConfig(preset: "vit-base")
+        #expect(base.batchSize == 4096 && abs(base.peakLearningRate - 2.4e-3) < 1e-12 && base.epochs == 800)
+        #expect(base.schedule(updatesPerEpoch: 312).warmup == 40 * 312)
+        // A YAML file that names a preset and a few fields keeps the rest of the preset's recipe.
+        let partial = FileManager.default.temporaryDirectory.appendingPathComponent("rmae-\(UUID().uuidString).yaml")
+        try "preset: vit-small\nblr: 1.0e-4\nmodel:\n  num_region: 4\n".write(to: partial, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: partial) }
+        let loaded = try TrainingConfig.load(yaml: partial)
+        #expect(loaded.model.embedDim == 384 && loaded.model.numRegion == 4 && loaded.blr == 1e-4 && loaded.batchSize == 4096)
     }
 }
 
