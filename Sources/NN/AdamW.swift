@@ -56,13 +56,17 @@ public final class AdamW {
                 m.withUnsafeMutableBufferPointer { mp in
                     v.withUnsafeMutableBufferPointer { vp in
                         p.withUnsafeMutableBufferPointer { pp in
-                            for i in 0..<pp.count {
-                                let gi = gp[i]
-                                if wd != 0 { pp[i] *= 1 - lr * wd }
-                                mp[i] += (1 - b1) * (gi - mp[i])
-                                vp[i] = vp[i] * b2 + (1 - b2) * gi * gi
-                                let denom = vp[i].squareRoot() / bc2Sqrt + eps
-                                pp[i] += -stepSize * (mp[i] / denom)
+                            let n = pp.count
+                            let (pp, mp, vp, gp) = (pp.baseAddress!, mp.baseAddress!, vp.baseAddress!, gp.baseAddress!)
+                            Parallel.forRanges(n) { r in
+                                for i in r {
+                                    let gi = gp[i]
+                                    if wd != 0 { pp[i] *= 1 - lr * wd }
+                                    mp[i] += (1 - b1) * (gi - mp[i])
+                                    vp[i] = vp[i] * b2 + (1 - b2) * gi * gi
+                                    let denom = vp[i].squareRoot() / bc2Sqrt + eps
+                                    pp[i] += -stepSize * (mp[i] / denom)
+                                }
                             }
                         }
                     }

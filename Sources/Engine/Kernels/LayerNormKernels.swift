@@ -49,11 +49,14 @@ extension Kernels {
             }
         }
         if dweight != nil || dbias != nil {
-            for r in 0..<rows {
-                let xr = x + r * c, gr = dout + r * c
-                let m = mean[r], rs = rstd[r]
-                if let dweight { for j in 0..<c { dweight[j] += Double(gr[j] * ((xr[j] - m) * rs)) } }
-                if let dbias { for j in 0..<c { dbias[j] += Double(gr[j]) } }
+            // Columns split over threads: each column's sum over rows keeps one fixed order.
+            Parallel.forRanges(c, grain: Swift.max(8, 65536 / Swift.max(rows, 1))) { range in
+                for r in 0..<rows {
+                    let xr = x + r * c, gr = dout + r * c
+                    let m = mean[r], rs = rstd[r]
+                    if let dweight { for j in range { dweight[j] += Double(gr[j] * ((xr[j] - m) * rs)) } }
+                    if let dbias { for j in range { dbias[j] += Double(gr[j]) } }
+                }
             }
         }
     }

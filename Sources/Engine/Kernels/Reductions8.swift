@@ -6,7 +6,8 @@ extension Kernels {
         var i = 0
         var acc = SIMD8<Float>(repeating: -.infinity)
         while i + 8 <= n {
-            acc = pointwiseMax(acc, UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self))
+            let v = UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self)
+            acc = acc.replacing(with: v, where: v .> acc)   // (the generic pointwiseMax is not inlined)
             i += 8
         }
         var m = acc.max()

@@ -87,15 +87,20 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
 }
 
 extension Kernels {
-    /// Σ over rows of a [rows, cols] buffer, in Float64 (bias gradients over B·N rows).
+    /// Σ over rows of a [rows, cols] buffer, in Float64 (bias gradients over B·N rows). Columns are split over
+    /// the threads, so each column's sum keeps one fixed order.
     static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int) -> Tensor {
-        var acc = [Double](repeating: 0, count: cols)
-        acc.withUnsafeMutableBufferPointer { a in
-            for r in 0..<rows {
-                let row = p + r * cols
-                for j in 0..<cols { a[j] += Double(row[j]) }
+        Tensor.make([cols]) { out in
+            Parallel.forRanges(cols, grain: Swift.max(8, 65536 / Swift.max(rows, 1))) { range in
+                var acc = [Double](repeating: 0, count: range.count)
+                acc.withUnsafeMutableBufferPointer { a in
+                    for r in 0..<rows {
+                        let row = p + r * cols + range.lowerBound
+                        for j in 0..<range.count { a[j] += Double(row[j]) }
+                    }
+                    for j in 0..<range.count { out[range.lowerBound + j] = Float(a[j]) }
+                }
             }
         }
-        return Tensor(shape: [cols], acc.map { Float($0) })
     }
 }
