@@ -40,12 +40,16 @@ let package = Package(
         .systemLibrary(
             name: "CPNG", pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CMPI", pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]),
 
         // MARK: Core library
         .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSwiftSettings),
         .target(name: "NN", dependencies: ["Engine"]),
         .target(name: "Models", dependencies: ["NN", "Engine"]),
         .target(name: "Regions"),
+        .target(name: "Distributed", dependencies: ["Engine", "CMPI"]),
         .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
         .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", .product(name: "Yams", package: "Yams")]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
@@ -54,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz",
+                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -65,6 +69,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "VizTests", dependencies: ["Viz", "Models", "Engine", "Data", "Regions", "TestSupport"]),
+        .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Data", "Engine", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
     ]

@@ -4,29 +4,27 @@ import Models
 import NN
 
 /// A resumable training state in one safetensors file: trainable parameters (`model.<key>`), AdamW moments
-/// (`adam.m.<key>`, `adam.v.<key>`) and, as metadata, the configuration, the update counter, the masking
-/// RNG state and the data position. Written to a temporary file and renamed (``SafeTensors/write``).
+/// (`adam.m.<key>`, `adam.v.<key>`) and, as metadata, the configuration, the update counter and the data
+/// position (masks are a function of the update and sample index, so no RNG state is needed). Written to a temporary file and renamed (``SafeTensors/write``).
 public struct Checkpoint {
     public var step: Int
     public var parameters: [String: Tensor]
     public var firstMoment: [String: Tensor]
     public var secondMoment: [String: Tensor]
     public var adamStep: Int
-    public var maskingRandomState: [UInt64]
     /// The data loader's position (JSON, opaque here).
     public var dataPosition: String
     public var config: TrainingConfig
 
-    public static let formatVersion = "1"
+    public static let formatVersion = "2"
 
     public init(step: Int, parameters: [String: Tensor], firstMoment: [String: Tensor], secondMoment: [String: Tensor],
-                adamStep: Int, maskingRandomState: [UInt64], dataPosition: String, config: TrainingConfig) {
+                adamStep: Int, dataPosition: String, config: TrainingConfig) {
         self.step = step
         self.parameters = parameters
         self.firstMoment = firstMoment
         self.secondMoment = secondMoment
         self.adamStep = adamStep
-        self.maskingRandomState = maskingRandomState
         self.dataPosition = dataPosition
         self.config = config
     }
@@ -34,7 +32,6 @@ public struct Checkpoint {
     struct State: Codable {
         var step: Int
         var adamStep: Int
-        var maskingRandomState: [String]   // UInt64 as decimal strings (JSON numbers are doubles)
         var dataPosition: String
     }
 
@@ -43,8 +40,7 @@ public struct Checkpoint {
         for (k, v) in parameters { tensors["model.\(k)"] = v }
         for (k, v) in firstMoment { tensors["adam.m.\(k)"] = v }
         for (k, v) in secondMoment { tensors["adam.v.\(k)"] = v }
-        let state = State(step: step, adamStep: adamStep, maskingRandomState: maskingRandomState.map { String($0) },
-                          dataPosition: dataPosition)
+        let state = State(step: step, adamStep: adamStep, dataPosition: dataPosition)
         let metadata = [
             "format": "rmae-swift checkpoint",
             "version": Self.formatVersion,
@@ -68,10 +64,8 @@ public struct Checkpoint {
             else if k.hasPrefix("adam.m.") { m[String(k.dropFirst(7))] = t }
             else if k.hasPrefix("adam.v.") { v[String(k.dropFirst(7))] = t }
         }
-        let rng = state.maskingRandomState.compactMap(UInt64.init)
-        guard rng.count == 4 else { throw SafeTensorsError(url: url, reason: "has a malformed RNG state") }
         return Checkpoint(step: state.step, parameters: params, firstMoment: m, secondMoment: v, adamStep: state.adamStep,
-                          maskingRandomState: rng, dataPosition: state.dataPosition, config: config)
+                          dataPosition: state.dataPosition, config: config)
     }
 
     // MARK: - Files in a run directory

@@ -23,9 +23,13 @@ public enum PretrainRun {
 
     /// Runs (or resumes) a pre-training job. `initWeights`: official-key safetensors to start from.
     @discardableResult
+    /// - Parameter synchronizer: several processes (MPI ranks) train together; only rank 0 logs and writes.
     public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: URL?,
-                           log: @escaping (String) -> Void) throws -> RunSummary {
+                           synchronizer: GradientSynchronizer? = nil,
+                           log rawLog: @escaping (String) -> Void) throws -> RunSummary {
         try config.validate()
+        let rank = synchronizer?.rank ?? 0, worldSize = synchronizer?.size ?? 1
+        let log: (String) -> Void = { if rank == 0 { rawLog($0) } }
         let runDirectory = URL(fileURLWithPath: config.out)
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
 
@@ -61,13 +65,14 @@ public enum PretrainRun {
         let start = try resume.map { try LoaderBatches.position(from: $0.dataPosition) } ?? LoaderPosition(epoch: 0, batch: 0)
         log("data: \(dataset.train.count) training and \(dataset.validation.count) validation images from \(imagesURL.path)"
             + (m.numRegion > 0 ? ", regions: \(config.regions == "auto" ? "FH (auto, cached in \(runDirectory.path)/regions)" : config.regions)" : ""))
-        let loader = try DataLoader(dataset: dataset, options: options, seed: config.seed, start: start)
+        let loader = try DataLoader(dataset: dataset, options: options, seed: config.seed, rank: rank, worldSize: worldSize, start: start)
+        if worldSize > 1 { log("data parallel: \(worldSize) ranks, \(config.batchSize / worldSize) images each per micro-batch") }
         let source = LoaderBatches(loader)
 
         // Validation batches: the whole held-out split once, plain resize, fixed masking in validate().
         var validation: [TrainingBatch] = []
         let heldOut = dataset.validation.count
-        if heldOut > 0 {
+        if heldOut > 0 && rank == 0 {
             options.train = false
             options.globalBatchSize = min(config.batchSize, heldOut)
             options.workers = 1
@@ -78,20 +83,21 @@ public enum PretrainRun {
             }
         }
 
-        let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume)
+        let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume, synchronizer: synchronizer)
         if let initWeights, resume == nil {
             let file = try SafeTensors.read(initWeights)
             try trainer.loadWeights(file.tensors)
             log("initialised from \(initWeights.path)")
         }
-        try config.yaml().write(to: runDirectory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8)
+        if rank == 0 { try config.yaml().write(to: runDirectory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8) }
         let params = trainer.model.parameterCount
         log("model: \(m.numRegion == 0 ? "MAE" : (m.useMaeLoss ? "R-MAE (\(m.variant.rawValue))" : "RAE (\(m.variant.rawValue))")) \(m.embedDim)×\(m.depth), \(m.imgSize) px / patch \(m.patchSize), k = \(m.numRegion), \(String(format: "%.2f", Double(params) / 1e6))M trainable parameters; \(trainer.totalSteps) updates of \(config.batchSize * config.accumIter) images, peak lr \(String(format: "%.3g", config.peakLearningRate))"
             + (resume.map { ", resuming at update \($0.step)" } ?? ""))
 
         let summary = try trainer.run(validation: validation, log: log)
-        for (path, why) in loader.skipped { log("skipped \(path): \(why)") }
-        if !loader.skipped.isEmpty { log("\(loader.skipped.count) unreadable samples were skipped") }
+        for (path, why) in loader.skipped { rawLog("rank \(rank): skipped \(path): \(why)") }
+        if !loader.skipped.isEmpty { rawLog("rank \(rank): \(loader.skipped.count) unreadable samples were skipped") }
+        guard rank == 0 else { return summary }
 
         // Final weights with the official keys, and a picture of what the model does.
         try SafeTensors.write(trainer.model.stateDict, metadata: ["format": "rmae-swift official state_dict",

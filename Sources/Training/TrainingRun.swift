@@ -54,8 +54,9 @@ extension Trainer {
     /// Trains until the schedule's last update (or a stop signal), with progress, metrics, validation and
     /// checkpoints. A non-finite loss throws after the last good checkpoint is on disk.
     public func run(validation: [TrainingBatch] = [], log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> RunSummary {
-        try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
-        let metrics = try MetricsWriter(runDirectory: runDirectory, columns: [
+        let lead = rank == 0   // only rank 0 writes metrics, progress and checkpoints
+        if lead { try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true) }
+        let metrics = !lead ? nil : try MetricsWriter(runDirectory: runDirectory, columns: [
             "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
             "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
         ])
@@ -80,15 +81,15 @@ extension Trainer {
             if summary.firstLoss == nil { summary.firstLoss = result.loss }
             summary.lastLoss = result.loss
             let elapsed = seconds(clock.now - start)
-            progress.show(step: step, total: total, epoch: source.epoch, loss: result.loss, maeLoss: result.maeLoss,
+            if lead { progress.show(step: step, total: total, epoch: source.epoch, loss: result.loss, maeLoss: result.maeLoss,
                           regionLoss: result.regionLoss, lr: result.learningRate, imagesPerSecond: rate,
-                          secondsLeft: Double(total - step) * imagesPerUpdate / max(rate, 1e-9))
+                          secondsLeft: Double(total - step) * imagesPerUpdate / max(rate, 1e-9)) }
             var record: [String: Any] = [
                 "step": step, "epoch": source.epoch, "loss": result.loss, "mae_loss": result.maeLoss,
                 "region_loss": result.regionLoss, "lr": result.learningRate, "grad_norm": result.gradNorm,
                 "img_per_s": rate, "elapsed_s": elapsed,
             ]
-            if !validation.isEmpty && (step % config.valEvery == 0 || step == total) {
+            if lead && !validation.isEmpty && (step % config.valEvery == 0 || step == total) {
                 let v = validate(validation)
                 record["val_loss"] = v.loss
                 record["val_mae_loss"] = v.maeLoss
@@ -99,15 +100,18 @@ extension Trainer {
                     + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? ""))
             }
             if step % config.logEvery == 0 || step == total || record["val_loss"] != nil || step == summary.firstStep + 1 {
-                metrics.write(record)
+                metrics?.write(record)
+            }
+            if worldSize > 1 && (step % config.checkpointEvery == 0 || step == total) {
+                try verifyRanksAgree()
             }
             if step % config.checkpointEvery == 0 || step == total {
                 summary.lastCheckpoint = try saveCheckpoint()
             }
-            if StopSignal.isRequested {
+            if result.stopRequested {
                 progress.interrupt()
                 summary.lastCheckpoint = try saveCheckpoint()
-                log("stopped by signal at update \(step); checkpoint \(summary.lastCheckpoint!.path) (resume with --resume)")
+                if lead { log("stopped by signal at update \(step); checkpoint \(summary.lastCheckpoint!.path) (resume with --resume)") }
                 summary.interrupted = true
                 break
             }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
+import Engine
 import Models
+import Distributed
 import Training
 
 /// `rmae pretrain`: the official recipe end to end; with no arguments, the demo preset on the embedded photos.
@@ -74,7 +76,7 @@ struct PretrainCommand: ParsableCommand {
         if let steps { c.steps = steps }
         if let epochs { c.epochs = epochs; if steps == nil { c.steps = nil } }
         if resume && !overrides.isEmpty { c = try c.overriding(overrides) }
-        if !resume && !Checkpoint.list(in: URL(fileURLWithPath: c.out)).isEmpty {
+        if !resume && !MPIContext.launchedByLauncher && !Checkpoint.list(in: URL(fileURLWithPath: c.out)).isEmpty {
             // Never mix two runs in one directory: a chosen --out must be resumed; a default one gets a new name.
             if out != nil {
                 throw ValidationError("--out: \(c.out) already holds checkpoints; add --resume to continue that run, or choose another --out")
@@ -85,9 +87,13 @@ struct PretrainCommand: ParsableCommand {
             c.out = "\(c.out)-\(n)"
         }
         StopSignal.install()
+        let mpi = MPIContext.startIfLaunched()
+        defer { mpi?.finish() }
         do {
             let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`.map { URL(fileURLWithPath: $0) },
+                                              synchronizer: mpi.map(MPISynchronizer.init),
                                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
+            if let mpi, mpi.rank != 0 { return }
             let first = summary.firstLoss.map { String(format: "%.4f", $0) } ?? "-"
             let last = summary.lastLoss.map { String(format: "%.4f", $0) } ?? "-"
             print("pretrain: updates \(summary.firstStep)→\(summary.lastStep), loss \(first)→\(last), \(String(format: "%.1f", summary.seconds)) s; run directory \(c.out) (checkpoints/, metrics.csv, model_final.safetensors, reconstruction.png)")
@@ -103,4 +109,15 @@ struct PretrainCommand: ParsableCommand {
 struct RuntimeError: Error, CustomStringConvertible {
     let description: String
     init(_ d: String) { description = d }
+}
+
+/// MPI as the training loop's gradient synchronizer.
+final class MPISynchronizer: GradientSynchronizer {
+    let mpi: MPIContext
+    init(_ mpi: MPIContext) { self.mpi = mpi }
+    var rank: Int { mpi.rank }
+    var size: Int { mpi.size }
+    func average(_ gradients: inout [String: Tensor], losses: inout [Double]) { mpi.averageInPlace(&gradients, extra: &losses) }
+    func broadcast(_ tensors: inout [String: Tensor]) { mpi.broadcastFromRoot(&tensors) }
+    func checksums(_ local: UInt64) -> [UInt64] { mpi.gather(local) }
 }
