@@ -1,0 +1,56 @@
+import Engine
+import Foundation
+import Regions
+
+/// A photo prepared for a model: resized to the model's square input and normalised, with the original size
+/// kept so that coordinates in input-image pixels map to model pixels and patches.
+///
+/// The resize is the data pipeline's antialiased bicubic (`RGBImage.resized`), straight to `S × S` (the
+/// aspect ratio is not kept, so every input pixel has a place in the model's view). Normalisation is
+/// `(v / 255 − mean[c]) / std[c]` with the ImageNet statistics (REFERENCE.md §11.2).
+public struct ModelImage: Sendable {
+    /// Columns and rows of the input image.
+    public let inputWidth: Int, inputHeight: Int
+    /// The model's view, `S × S`.
+    public let resized: RGBImage
+    /// `[1, 3, S, S]`, normalised.
+    public let tensor: Tensor
+
+    /// - Parameters:
+    ///   - image: the photo as decoded.
+    ///   - size: the model's `img_size` (S).
+    public init(_ image: RGBImage, size: Int) {
+        inputWidth = image.width
+        inputHeight = image.height
+        resized = image.width == size && image.height == size ? image : image.resized(width: size, height: size)
+        tensor = Self.normalized(resized)
+    }
+
+    /// S.
+    public var size: Int { resized.width }
+
+    /// HWC bytes → `[1, 3, H, W]` with `x[c] = (v / 255 − mean[c]) / std[c]`.
+    public static func normalized(_ image: RGBImage) -> Tensor {
+        let plane = image.width * image.height
+        var values = [Float](repeating: 0, count: 3 * plane)
+        for i in 0..<plane {
+            for c in 0..<3 {
+                values[c * plane + i] = (Float(image.pixels[3 * i + c]) / 255 - TensorImages.mean[c]) / TensorImages.std[c]
+            }
+        }
+        return Tensor(shape: [1, 3, image.height, image.width], values)
+    }
+
+    /// The model pixel `(column, row)` that shows input pixel `(x, y)`: `⌊x · S / W⌋`, clamped to the image.
+    public func modelPixel(x: Double, y: Double) -> (x: Int, y: Int) {
+        let s = Double(size)
+        let mx = Int((x * s / Double(inputWidth)).rounded(.down)), my = Int((y * s / Double(inputHeight)).rounded(.down))
+        return (min(max(mx, 0), size - 1), min(max(my, 0), size - 1))
+    }
+
+    /// The patch index `row · G + column` under input pixel `(x, y)`.
+    public func patch(x: Double, y: Double, patchSize: Int) -> Int {
+        let (mx, my) = modelPixel(x: x, y: y)
+        return (my / patchSize) * (size / patchSize) + mx / patchSize
+    }
+}

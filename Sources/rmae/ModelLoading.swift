@@ -1,0 +1,68 @@
+import ArgumentParser
+import Data
+import Engine
+import Foundation
+import Models
+import Regions
+import Training
+
+/// What `--checkpoint` accepts: a training checkpoint file, a run directory (its latest checkpoint, or its
+/// `model_final.safetensors` when it has none), or a `model_final.safetensors` itself (official keys, the
+/// model configuration in its metadata).
+enum ModelLoading {
+    static func load(_ path: String) throws -> (model: RegionMAE, source: URL) {
+        let url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw ValidationError("--checkpoint: '\(path)' does not exist")
+        }
+        var file = url
+        if isFolder.boolValue {
+            if let latest = Checkpoint.latest(url) {
+                file = latest
+            } else {
+                file = url.appendingPathComponent("model_final.safetensors")
+                guard FileManager.default.fileExists(atPath: file.path) else {
+                    throw ValidationError("--checkpoint: '\(path)' holds neither checkpoints/step_*.safetensors nor model_final.safetensors")
+                }
+            }
+        }
+        let safetensors = try SafeTensors.read(file)
+        let config: ModelConfig, parameters: [String: Tensor]
+        if safetensors.metadata["format"] == "rmae-swift checkpoint" {
+            let checkpoint = try Checkpoint.read(file)
+            (config, parameters) = (checkpoint.config.model, checkpoint.parameters)
+        } else if let json = safetensors.metadata["config"] {
+            (config, parameters) = (try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)), safetensors.tensors)
+        } else {
+            throw ValidationError("--checkpoint: \(file.path) is neither an rmae-swift checkpoint nor a state_dict with a model config in its metadata")
+        }
+        return (try RegionMAE(config: config).loading(parameters), file)
+    }
+
+    /// Decodes an image or fails with the decoder's message.
+    static func image(_ path: String) throws -> RGBImage {
+        do {
+            return try ImageDecoder.decode(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw RuntimeError("\(error)")
+        }
+    }
+
+    /// Parses `"X,Y"` (input-image pixels) and checks it lies inside a `width × height` image.
+    static func point(_ text: String, width: Int, height: Int, option: String) throws -> (x: Double, y: Double) {
+        let parts = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let x = parts[0], let y = parts[1] else {
+            throw ValidationError("\(option): '\(text)' is not X,Y")
+        }
+        guard x >= 0, y >= 0, x < Double(width), y < Double(height) else {
+            throw ValidationError("\(option): (\(text)) is outside the \(width)x\(height) image")
+        }
+        return (x, y)
+    }
+
+    /// Creates the folder that will hold `file`.
+    static func prepareFolder(for file: URL) throws {
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+    }
+}
