@@ -78,3 +78,70 @@ static inline int rmae_png_decode_rgb8(const unsigned char *data, size_t size, u
     *height_out = height;
     return 1;
 }
+
+// Decodes `size` bytes of PNG to one label per pixel, keeping every bit: grey (1–16 bits) gives its value,
+// palette its index, grey+alpha its grey value, RGB(A) R + 256·G + 65536·B of the high bytes (the COCO
+// panoptic id encoding); alpha is ignored. Returns 1 with a malloc'd height * width buffer of uint32 in
+// *labels (free with free()) and *depth set to the file's bit depth, or 0 with a message.
+static inline int rmae_png_decode_labels(const unsigned char *data, size_t size, unsigned int **labels_out,
+                                         unsigned int *width_out, unsigned int *height_out, int *depth_out,
+                                         char *message, size_t capacity) {
+    rmae_png_source source = { data, size, 0, message, capacity };
+    unsigned int *volatile labels = NULL;
+    unsigned char *volatile buffer = NULL;
+    png_bytep *volatile rows = NULL;
+    png_infop info = NULL;
+    *labels_out = NULL;
+    message[0] = 0;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &source, rmae_png_error, rmae_png_warning);
+    if (!png) { snprintf(message, capacity, "cannot create PNG reader"); return 0; }
+    info = png_create_info_struct(png);
+    if (!info || setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        free(labels);
+        free(buffer);
+        free(rows);
+        return 0;
+    }
+    png_set_user_limits(png, 1u << 16, 1u << 16);
+    png_set_read_fn(png, &source, rmae_png_read);
+    png_read_info(png, info);
+    png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
+    if (depth < 8) png_set_packing(png);                      // one byte per sample, value unchanged
+    if (color & PNG_COLOR_MASK_COLOR && depth == 16) png_set_strip_16(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+    size_t channels = png_get_channels(png, info);
+    size_t bytes = (color == PNG_COLOR_TYPE_GRAY || color == PNG_COLOR_TYPE_GRAY_ALPHA) && depth == 16 ? 2 : 1;
+    size_t rowbytes = png_get_rowbytes(png, info);
+    if (rowbytes != (size_t)width * channels * bytes) png_error(png, "unexpected row layout for a label map");
+    buffer = (unsigned char *)malloc(rowbytes * height);
+    rows = (png_bytep *)malloc(sizeof(png_bytep) * height);
+    labels = (unsigned int *)malloc(sizeof(unsigned int) * (size_t)width * height);
+    if (!buffer || !rows || !labels) png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = buffer + (size_t)y * rowbytes;
+    png_read_image(png, rows);
+    png_read_end(png, NULL);
+    for (png_uint_32 y = 0; y < height; y++) {
+        const unsigned char *row = rows[y];
+        unsigned int *out = labels + (size_t)y * width;
+        for (png_uint_32 x = 0; x < width; x++) {
+            const unsigned char *p = row + (size_t)x * channels * bytes;
+            if (color & PNG_COLOR_MASK_COLOR && color != PNG_COLOR_TYPE_PALETTE)
+                out[x] = p[0] | (unsigned int)p[1] << 8 | (unsigned int)p[2] << 16;
+            else if (bytes == 2)
+                out[x] = (unsigned int)p[0] << 8 | p[1];      // PNG samples are big-endian
+            else
+                out[x] = p[0];
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    free(buffer);
+    free(rows);
+    *labels_out = labels;
+    *width_out = width;
+    *height_out = height;
+    *depth_out = depth;
+    return 1;
+}

@@ -32,6 +32,8 @@ final class BatchProducer: @unchecked Sendable {
     private var orders: [Int: [Int]] = [:]
     private var bad: [Int: String] = [:]
     private var skippedList: [(path: String, reason: String)] = []
+    private var noted: Set<Int> = []
+    private var notesList: [(path: String, reason: String)] = []
 
     init(samples: [DatasetSample], reader: SampleReader, options: LoaderOptions, seed: UInt64, rank: Int, worldSize: Int) {
         self.samples = samples
@@ -63,14 +65,33 @@ final class BatchProducer: @unchecked Sendable {
         return o
     }
 
-    /// Loads sample `index`, or records why it cannot be loaded.
-    func load(_ index: Int) -> Result<(image: RGBImage, maps: LabelStack?), SampleFailure> {
+    /// Region problems of samples that still loaded (no annotation, a mask of the wrong size), each
+    /// sample's once, in the order they were found.
+    var regionNotes: [(path: String, reason: String)] {
+        lock.lock(); defer { lock.unlock() }
+        return notesList
+    }
+
+    /// Loads sample `index`, or records why it cannot be loaded. Notes on its regions are recorded and
+    /// warned about the first time the sample loads.
+    func load(_ index: Int) -> Result<LoadedSample, SampleFailure> {
         lock.lock()
         let known = bad[index]
         lock.unlock()
         if let known { return .failure(SampleFailure(known)) }
         do {
-            return .success(try reader.load(samples[index]))
+            let sample = try reader.load(samples[index])
+            if !sample.notes.isEmpty {
+                lock.lock()
+                let first = noted.insert(index).inserted
+                if first { notesList += sample.notes.map { (samples[index].path, $0) } }
+                lock.unlock()
+                if first {
+                    let text = sample.notes.map { "warning: \(samples[index].path): \($0)\n" }.joined()
+                    FileHandle.standardError.write(Foundation.Data(text.utf8))
+                }
+            }
+            return .success(sample)
         } catch {
             lock.lock()
             let first = bad[index] == nil
@@ -97,15 +118,15 @@ final class BatchProducer: @unchecked Sendable {
     }
 
     /// Sample `first`, or its deterministic replacement when it cannot be loaded.
-    func loadOrReplace(_ first: Int, using rng: inout RandomGenerator) throws -> (index: Int, image: RGBImage, maps: LabelStack?) {
+    func loadOrReplace(_ first: Int, using rng: inout RandomGenerator) throws -> (index: Int, sample: LoadedSample) {
         var index = first
         for _ in 0..<Self.randomReplacements {
-            if case .success(let s) = load(index) { return (index, s.image, s.maps) }
+            if case .success(let s) = load(index) { return (index, s) }
             index = rng.int(below: samples.count)
         }
         for step in 0..<samples.count {
             let j = (index + step) % samples.count
-            if case .success(let s) = load(j) { return (j, s.image, s.maps) }
+            if case .success(let s) = load(j) { return (j, s) }
         }
         throw DataError.noValidSample("every one of the \(samples.count) samples failed to load")
     }
@@ -125,13 +146,13 @@ final class BatchProducer: @unchecked Sendable {
                 for i in 0..<b {
                     let g = position.batch * globalBatch + rank * b + i
                     var rng = SampleSeed.generator(seed: seed, epoch: position.epoch, index: g)
-                    let sample = try loadOrReplace(order[g], using: &rng)
+                    let (index, sample) = try loadOrReplace(order[g], using: &rng)
                     let shuffle = augmenter.process(
-                        sample.image, maps: sample.maps, using: &rng,
+                        sample.image, maps: sample.regions, using: &rng,
                         image: image.baseAddress! + i * 3 * plane,
                         regions: k > 0 ? region.baseAddress! + i * k * plane : nil)
                     if let shuffle { ids.append(shuffle) }
-                    paths.append(samples[sample.index].path)
+                    paths.append(samples[index].path)
                 }
             }
         }

@@ -7,6 +7,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
     case noValidSample(String)
     /// The options or the rank/world size are inconsistent (message says how).
     case invalidOptions(String)
+    /// A region source cannot be used at all: an annotation file that cannot be read or is not COCO
+    /// JSON, or a `--regions` value naming nothing usable (message says which).
+    case badRegions(String)
 
     /// A readable message.
     public var description: String {
@@ -14,6 +17,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable {
         case .noImages(let what): "no images: \(what)"
         case .noValidSample(let what): "no valid sample: \(what)"
         case .invalidOptions(let what): "invalid data options: \(what)"
+        case .badRegions(let what): "unusable regions: \(what)"
         }
     }
 }

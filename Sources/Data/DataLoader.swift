@@ -49,7 +49,7 @@ public final class DataLoader {
         guard (0...1).contains(options.regionMaskRatio) else { throw invalid("region mask ratio \(options.regionMaskRatio)") }
         guard options.workers >= 0 else { throw invalid("negative worker count \(options.workers)") }
         if options.numRegions > 0 && dataset.regions == .none {
-            throw invalid("\(options.numRegions) regions per image need region maps (a folder or auto)")
+            throw invalid("\(options.numRegions) regions per image need a region source (a folder, auto, coco: or png:)")
         }
         guard start.epoch >= 0, start.batch >= 0 else { throw invalid("negative start position \(start)") }
         let samples = options.train ? dataset.train : dataset.validation
@@ -104,4 +104,10 @@ public final class DataLoader {
     /// Images that failed to load (unreadable, corrupt or truncated image; region file missing, malformed or
     /// of the wrong size) and were replaced, each once, with the reason. Each was also warned about on stderr.
     public var skipped: [(path: String, reason: String)] { producer.skipped }
+
+    /// Region problems of images that were still used, each image's once, with the reason: no annotation
+    /// or instance map (the image trains with no regions, REFERENCE.md §11.4), or an annotation skipped
+    /// because its size does not match the image (it trains with the regions it has). Each was also warned
+    /// about on stderr. Problems inside an annotation file itself are in ``COCOAnnotations/problems``.
+    public var regionWarnings: [(path: String, reason: String)] { producer.regionNotes }
 }

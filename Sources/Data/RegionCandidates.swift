@@ -14,7 +14,9 @@ struct RegionCandidates {
     /// - Parameters:
     ///   - maps: resampled label maps, `scales * side * side` labels.
     ///   - visible: per patch (`n = y·G + x`, G = side / patchSize) whether it is visible, or nil for no filter.
-    static func candidates(maps: [Int32], scales: Int, side: Int, patchSize: Int, visible: [Bool]?) -> [Candidate] {
+    ///   - background: a label that is no region (0 in PNG instance maps), or nil when every label is one.
+    static func candidates(maps: [Int32], scales: Int, side: Int, patchSize: Int, visible: [Bool]?,
+                           background: Int32? = nil) -> [Candidate] {
         let plane = side * side
         let grid = side / patchSize
         // patchOf[x] for a row: column → patch column, precomputed once.
@@ -53,6 +55,7 @@ struct RegionCandidates {
                 }
             }
         }
+        if let background { result.removeAll { $0.label == background } }
         return result
     }
 

@@ -47,14 +47,19 @@ public enum PretrainRun {
         let regionSource: RegionSource
         if m.numRegion == 0 {
             regionSource = .none
-        } else if config.regions == "auto" {
-            regionSource = .auto(cache: runDirectory.appendingPathComponent("regions"))
         } else {
-            regionSource = .folder(URL(fileURLWithPath: config.regions))
+            regionSource = try RegionSource(parsing: config.regions, autoCache: runDirectory.appendingPathComponent("regions"))
+            if case .coco(let annotations) = regionSource {
+                log("regions: \(annotations.maskCount) masks for \(annotations.imageCount) images in \(annotations.file)"
+                    + (annotations.problemCount > 0 ? "; \(annotations.problemCount) annotation problems skipped, first: "
+                        + annotations.problems.prefix(3).joined(separator: "; ") : ""))
+            }
         }
         let dataset: Dataset
         if FileManager.default.fileExists(atPath: imagesURL.appendingPathComponent("image/train2017").path) {
-            dataset = try Dataset.coco(root: imagesURL, validationFraction: config.valFraction)
+            var coco = try Dataset.coco(root: imagesURL, validationFraction: config.valFraction)
+            if m.numRegion > 0 && config.regions != "auto" { coco.regions = regionSource }   // else its fh_ folder
+            dataset = coco
         } else {
             dataset = try Dataset(images: imagesURL, regions: regionSource, validationFraction: config.valFraction)
         }

@@ -11,7 +11,8 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var model = ModelPresets.config(named: "demo")!
     /// Image folder (nested, ImageNet class folders or the COCO layout); nil = the embedded demo photos.
     public var data: String?
-    /// Region maps: a folder of `.npy` stacks parallel to the images, or `auto` (FH computed and cached).
+    /// Regions: `auto` (FH computed and cached), `coco:FILE.json` (COCO-format instance masks, e.g. SAM),
+    /// `png:DIR` (PNG instance maps, 0 = none), or a folder of FH `.npy` stacks parallel to the images.
     public var regions = "auto"
     /// Run directory (checkpoints, metrics, config, pictures).
     public var out = "runs/demo"

@@ -12,9 +12,14 @@ import Regions
 /// `--batch` samples: decode the JPEG, read the maps, random resized crop, bicubic/nearest resize to 224,
 /// flip, normalise, k = 8 regions, and stack into `[B, 3, 224, 224]` and `[B, 8, 224, 224]`.
 /// Then the same with one worker per core, for the machine's total.
+///
+/// The COCO variants time the same images with instance masks instead of label maps: every FH segment of
+/// every scale becomes one annotation of a COCO-format file (overlapping across scales, as SAM's
+/// multi-granularity masks do), as compressed run lengths (`coco-rle`) or as a 16-gon inscribed in the
+/// segment's bounding box (`coco-polygon`), so the pool holds the same number of candidates as the FH path.
 struct BenchData: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "data", abstract: "Data pipeline throughput: 640x480 JPEG + 3-scale maps -> 224 px sample with k = 8.")
+        commandName: "data", abstract: "Data pipeline throughput: 640x480 JPEG + 3-scale FH maps (or the same segments as COCO masks) -> 224 px sample with k = 8.")
 
     @Option(help: "Distinct images in the temporary dataset.")
     var images: Int = 8
@@ -43,7 +48,8 @@ struct BenchData: ParsableCommand {
         return RGBImage(width: 640, height: 480, pixels: pixels)
     }
 
-    /// Builds the temporary dataset: `images/NNN.jpg` and `fh/NNN.npy`.
+    /// Builds the temporary dataset: `images/NNN.jpg`, `fh/NNN.npy`, and the same segments as COCO
+    /// annotation files `rle.json` and `polygon.json`.
     func prepare(in root: URL) throws -> (photos: Int, segments: [Int]) {
         let folder = URL(fileURLWithPath: photos)
         let found = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
@@ -52,6 +58,8 @@ struct BenchData: ParsableCommand {
         try FileManager.default.createDirectory(at: root.appendingPathComponent("images"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("fh"), withIntermediateDirectories: true)
         var segments: [Int] = []
+        var entries: [[String: Any]] = []
+        var runs: [[String: Any]] = [], polygons: [[String: Any]] = []
         for i in 0..<images {
             var picture: RGBImage
             if i < found.count, let photo = try? ImageDecoder.decode(contentsOf: folder.appendingPathComponent(found[i])) {
@@ -66,8 +74,38 @@ struct BenchData: ParsableCommand {
             let (array, counts) = maker.labelStack(picture)
             try array.write(to: root.appendingPathComponent("fh/\(name).npy"))
             segments += counts
+            entries.append(["id": i, "file_name": "\(name).jpg", "width": picture.width, "height": picture.height])
+            let plane = picture.width * picture.height
+            let labels = array.integers.map { Int32($0) }
+            for s in 0..<counts.count {
+                let map = Array(labels[(s * plane)..<((s + 1) * plane)])
+                for (label, string) in COCOAnnotations.compressedCounts(labels: map, width: picture.width, height: picture.height) {
+                    runs.append(["id": runs.count, "image_id": i,
+                                 "segmentation": ["size": [picture.height, picture.width], "counts": string]])
+                    polygons.append(["id": polygons.count, "image_id": i,
+                                     "segmentation": [Self.ellipse(map, label: label, width: picture.width)]])
+                }
+            }
+        }
+        for (file, annotations) in [("rle.json", runs), ("polygon.json", polygons)] {
+            let json = try JSONSerialization.data(withJSONObject: ["images": entries, "annotations": annotations])
+            try json.write(to: root.appendingPathComponent(file))
         }
         return (min(found.count, images), segments)
+    }
+
+    /// A 16-gon inscribed in the bounding box of `label`'s pixels, as a COCO polygon `[x0, y0, …]`.
+    static func ellipse(_ map: [Int32], label: Int32, width: Int) -> [Double] {
+        var (x0, y0, x1, y1) = (Int.max, Int.max, Int.min, Int.min)
+        for (p, l) in map.enumerated() where l == label {
+            (x0, x1) = (min(x0, p % width), max(x1, p % width + 1))
+            (y0, y1) = (min(y0, p / width), max(y1, p / width + 1))
+        }
+        let (cx, cy, rx, ry) = (Double(x0 + x1) / 2, Double(y0 + y1) / 2, Double(x1 - x0) / 2, Double(y1 - y0) / 2)
+        return (0..<16).flatMap { i -> [Double] in
+            let a = Double(i) * .pi / 8
+            return [cx + rx * cos(a), cy + ry * sin(a)]
+        }
     }
 
     /// Images per second of `loader`, timed over at least `seconds` after one warm-up batch.
@@ -93,18 +131,28 @@ struct BenchData: ParsableCommand {
         let cores = ProcessInfo.processInfo.activeProcessorCount
         print("input images=\(images) photos=\(fromPhotos) size=640x480 scales=500,1000,1500 "
               + "segments_mean=\(segments.reduce(0, +) / max(segments.count, 1)) cores=\(cores)")
-        let dataset = try Dataset(images: root.appendingPathComponent("images"),
-                                  regions: .folder(root.appendingPathComponent("fh")))
-        for type in LoaderOptions.RegionSampleType.allCases {
-            var options = LoaderOptions(imageSize: 224, patchSize: 16, numRegions: 8, regionSampleType: type,
-                                        globalBatchSize: batch, workers: 0, prefetch: 2, train: true)
-            let single = try throughput(DataLoader(dataset: dataset, options: options, seed: 0))
-            options.workers = cores
-            options.prefetch = 2 * cores
-            let all = try throughput(DataLoader(dataset: dataset, options: options, seed: 0))
-            print("data sample=\(type.rawValue) k=8 size=224 batch=\(batch) "
-                  + String(format: "img_per_s_per_core=%.1f ms_per_img=%.2f img_per_s_all_cores=%.1f workers=%d",
-                           single, 1000 / single, all, cores))
+        let imageFolder = root.appendingPathComponent("images")
+        let sources: [(String, RegionSource)] = [
+            ("fh", .folder(root.appendingPathComponent("fh"))),
+            ("coco-rle", .coco(try COCOAnnotations(contentsOf: root.appendingPathComponent("rle.json")))),
+            ("coco-polygon", .coco(try COCOAnnotations(contentsOf: root.appendingPathComponent("polygon.json")))),
+        ]
+        for (name, source) in sources {
+            if case .coco(let file) = source {
+                print("regions=\(name) masks=\(file.maskCount) masks_per_image=\(file.maskCount / max(file.imageCount, 1)) problems=\(file.problemCount)")
+            }
+            let dataset = try Dataset(images: imageFolder, regions: source)
+            for type in LoaderOptions.RegionSampleType.allCases {
+                var options = LoaderOptions(imageSize: 224, patchSize: 16, numRegions: 8, regionSampleType: type,
+                                            globalBatchSize: batch, workers: 0, prefetch: 2, train: true)
+                let single = try throughput(DataLoader(dataset: dataset, options: options, seed: 0))
+                options.workers = cores
+                options.prefetch = 2 * cores
+                let all = try throughput(DataLoader(dataset: dataset, options: options, seed: 0))
+                print("data regions=\(name) sample=\(type.rawValue) k=8 size=224 batch=\(batch) "
+                      + String(format: "img_per_s_per_core=%.1f ms_per_img=%.2f img_per_s_all_cores=%.1f workers=%d",
+                               single, 1000 / single, all, cores))
+            }
         }
     }
 }

@@ -19,7 +19,7 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "YAML configuration file (official field names).") var config: String?
     @Option(help: "Model preset: \(ModelPresets.names.joined(separator: ", ")).") var preset: String?
     @Option(help: "Image folder (nested, ImageNet class folders, or the COCO layout). Default: the embedded demo photos.") var data: String?
-    @Option(help: "Region maps: a folder of .npy stacks parallel to the images, or 'auto' (FH computed and cached).") var regions: String?
+    @Option(help: "Regions: 'auto' (FH computed and cached), 'coco:FILE.json' (COCO-format instance masks, e.g. SAM), 'png:DIR' (PNG instance maps, 0 = none), or a folder of .npy FH stacks parallel to the images.") var regions: String?
     @Option(help: "Run directory.") var out: String?
     @Option(help: "Optimizer updates to train for.") var steps: Int?
     @Option(help: "Epochs to train for (when --steps is not given).") var epochs: Int?

@@ -31,7 +31,7 @@ struct AlignmentTests {
             var regions = [Float](repeating: 0, count: 12 * side * side)
             _ = image.withUnsafeMutableBufferPointer { i in
                 regions.withUnsafeMutableBufferPointer { r in
-                    augmenter.process(picture, maps: maps, using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
+                    augmenter.process(picture, maps: .labels(maps, background: nil), using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
                 }
             }
             // Which region holds each pixel (a label sampled twice gives two identical maps; either will do).
@@ -66,7 +66,7 @@ struct AlignmentTests {
             var rng = RandomGenerator(seed: 0, stream: .test)
             var image = [Float](repeating: 0, count: 3 * side * side)
             image.withUnsafeMutableBufferPointer { i in
-                _ = augmenter.process(picture, maps: maps, using: &rng, image: i.baseAddress!, regions: nil)
+                _ = augmenter.process(picture, maps: .labels(maps, background: nil), using: &rng, image: i.baseAddress!, regions: nil)
             }
             let c0 = SyntheticData.colour(0), c11 = SyntheticData.colour(11)
             #expect(Self.colour(image, side: side, y: 0, x: 0) == [Int(c0.0), Int(c0.1), Int(c0.2)])

@@ -91,7 +91,7 @@ struct RegionSamplingTests {
             var regions = [Float](repeating: 0, count: 4 * 32 * 32)
             let ids = image.withUnsafeMutableBufferPointer { i in
                 regions.withUnsafeMutableBufferPointer { r in
-                    augmenter.process(picture, maps: maps, using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
+                    augmenter.process(picture, maps: .labels(maps, background: nil), using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
                 }
             }
             guard let ids else { Issue.record("random_fg returned no permutation"); continue }
@@ -116,7 +116,7 @@ struct RegionSamplingTests {
         var regions = [Float](repeating: 7, count: 3 * 32 * 32)
         _ = image.withUnsafeMutableBufferPointer { i in
             regions.withUnsafeMutableBufferPointer { r in
-                SampleAugmenter(options: options).process(picture, maps: maps, using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
+                SampleAugmenter(options: options).process(picture, maps: .labels(maps, background: nil), using: &rng, image: i.baseAddress!, regions: r.baseAddress!)
             }
         }
         #expect(regions.allSatisfy { $0 == 0 })

@@ -1,0 +1,32 @@
+import CPNG
+import Foundation
+
+extension PNG {
+    /// Decodes a PNG instance map to one label per pixel with every bit kept (`rmae_png_decode_labels`
+    /// in `CPNG/shim.h`): grey of 1–16 bits gives its value (a 16-bit map keeps labels up to 65,535),
+    /// palette its index, grey+alpha its grey value, RGB(A) `R + 256·G + 65536·B` (COCO panoptic ids);
+    /// alpha is ignored. No EXIF orientation is applied: a label map is stored as its image is.
+    /// - Returns: a `[1, H, W]` array, `<u2` when every label fits, else `<i4`.
+    static func decodeLabels(_ bytes: [UInt8]) throws(CodecFailure) -> NPYArray {
+        var labels: UnsafeMutablePointer<UInt32>? = nil
+        var width: UInt32 = 0, height: UInt32 = 0
+        var depth: Int32 = 0
+        var message = [CChar](repeating: 0, count: 256)
+        let ok = bytes.withUnsafeBufferPointer { data in
+            rmae_png_decode_labels(data.baseAddress, data.count, &labels, &width, &height, &depth, &message, message.count)
+        }
+        guard ok == 1, let raw = labels else {
+            let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw CodecFailure(message: "PNG: " + (text.isEmpty ? "cannot decode" : text))
+        }
+        defer { free(raw) }
+        let values = UnsafeBufferPointer(start: raw, count: Int(width) * Int(height))
+        let shape = [1, Int(height), Int(width)]
+        let size = values.allSatisfy({ $0 <= UInt32(UInt16.max) }) ? 2 : 4
+        var bytes = [UInt8](repeating: 0, count: values.count * size)
+        for (i, v) in values.enumerated() {
+            for b in 0..<size { bytes[i * size + b] = UInt8(truncatingIfNeeded: v >> (8 * b)) }   // little-endian
+        }
+        return NPYArray(dtype: size == 2 ? .uint16 : .int32, shape: shape, bytes: bytes)
+    }
+}
