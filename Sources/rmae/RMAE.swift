@@ -8,7 +8,8 @@ struct RMAE: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmae",
         abstract: "R-MAE (Regions Meet Masked Autoencoders) in Swift: pre-train Vision Transformers from images and their regions.",
-        subcommands: [PretrainCommand.self, RegionsCommand.self, ExportCommand.self, ParityCommand.self, Bench.self, VisualizeCommand.self, AttentionCommand.self, SegmentCommand.self, EvaluateCommand.self])
+        subcommands: [PretrainCommand.self, RegionsCommand.self, VisualizeCommand.self, AttentionCommand.self, SegmentCommand.self,
+                      EvaluateCommand.self, ExportCommand.self, ParityCommand.self, Bench.self])
 }
 
 @main
