@@ -8,16 +8,26 @@ public enum Kernels {}
 extension Kernels {
     /// Walks a row-major `shape` one last-axis row at a time, tracking the start offset of that row in
     /// two operands with the given strides (0 along broadcast axes). `body(row, aStart, bStart)`.
+    /// `rows` limits the walk to a range of rows (the counter starts from its first row), so callers can
+    /// split the rows over threads.
     @inline(__always)
-    static func forEachRow(_ shape: [Int], _ sa: [Int], _ sb: [Int], _ body: (Int, Int, Int) -> Void) {
+    static func forEachRow(_ shape: [Int], _ sa: [Int], _ sb: [Int], rows: Range<Int>? = nil,
+                           _ body: (Int, Int, Int) -> Void) {
         let r = shape.count
         if r == 0 { body(0, 0, 0); return }
         let inner = shape[r - 1]
         if inner == 0 { return }
-        let rows = Shape.count(shape) / inner
+        let range = rows ?? 0..<(Shape.count(shape) / inner)
+        if range.isEmpty { return }
         var idx = [Int](repeating: 0, count: r)
         var oa = 0, ob = 0
-        for row in 0..<rows {
+        var rest = range.lowerBound
+        for d in stride(from: r - 2, through: 0, by: -1) {
+            idx[d] = rest % shape[d]
+            rest /= shape[d]
+            oa += idx[d] * sa[d]; ob += idx[d] * sb[d]
+        }
+        for row in range {
             body(row, oa, ob)
             var d = r - 2
             while d >= 0 {
@@ -119,8 +129,10 @@ extension Kernels {
                 let sa = broadcastStrides(a.shape, to: outShape), sb = broadcastStrides(b.shape, to: outShape)
                 let inner = outShape.last!
                 let ia = sa.last!, ib = sb.last!
-                forEachRow(outShape, sa, sb) { row, oa, ob in
-                    apply(f, pa + oa, pb + ob, po + row * inner, 0..<inner, strideA: ia, strideB: ib)
+                Parallel.forRanges(n / Swift.max(inner, 1), grain: Swift.max(1, 16384 / Swift.max(inner, 1))) { rows in
+                    forEachRow(outShape, sa, sb, rows: rows) { row, oa, ob in
+                        apply(f, pa + oa, pb + ob, po + row * inner, 0..<inner, strideA: ia, strideB: ib)
+                    }
                 }
             }
         }
@@ -136,23 +148,40 @@ extension Kernels {
             return Tensor.full(shape, Float(acc))
         }
         let st = broadcastStrides(shape, to: g.shape)
-        var acc = [Double](repeating: 0, count: n)
         let pg = g.ptr
         let inner = g.shape.last ?? 1
         let it = st.last ?? 0
-        acc.withUnsafeMutableBufferPointer { pa in
-            let a = pa.baseAddress!
-            forEachRow(g.shape, st, st) { row, ot, _ in
-                let src = pg + row * inner
-                if it == 0 {
-                    var s = 0.0
-                    for j in 0..<inner { s += Double(src[j]) }
-                    a[ot] += s
-                } else {
-                    for j in 0..<inner { a[ot + j * it] += Double(src[j]) }
+        let rows = g.count / Swift.max(inner, 1)
+        // Each thread sums its block of rows into its own Float64 buffer; the buffers are then added in
+        // thread order, so the result does not depend on timing.
+        let parts = Swift.min(Parallel.threads, Swift.max(1, g.count / 65536))
+        var partial = [[Double]](repeating: [], count: parts)
+        let per = (rows + parts - 1) / parts
+        partial.withUnsafeMutableBufferPointer { buffers in
+            let base = buffers.baseAddress!
+            Parallel.forTasks(parts) { part, _ in
+                var acc = [Double](repeating: 0, count: n)
+                let lo = part * per, hi = Swift.min(rows, lo + per)
+                acc.withUnsafeMutableBufferPointer { pa in
+                    let a = pa.baseAddress!
+                    if lo < hi {
+                        forEachRow(g.shape, st, st, rows: lo..<hi) { row, ot, _ in
+                            let src = pg + row * inner
+                            if it == 0 {
+                                var s = 0.0
+                                for j in 0..<inner { s += Double(src[j]) }
+                                a[ot] += s
+                            } else {
+                                for j in 0..<inner { a[ot + j * it] += Double(src[j]) }
+                            }
+                        }
+                    }
                 }
+                (base + part).pointee = acc
             }
         }
+        var acc = partial[0]
+        for part in partial.dropFirst() { for i in 0..<n { acc[i] += part[i] } }
         return Tensor.make(shape) { po in for i in 0..<n { po[i] = Float(acc[i]) } }
     }
 }

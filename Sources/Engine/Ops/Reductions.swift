@@ -26,10 +26,12 @@ extension Kernels {
         let (outer, _, inner) = Shape.around(shape, axis: axis)
         let pg = g.ptr
         return Tensor.make(shape) { po in
-            for o in 0..<outer {
-                for i in 0..<n {
-                    let dst = po + (o * n + i) * inner, src = pg + o * inner
-                    for j in 0..<inner { dst[j] = src[j] * scale }
+            Parallel.forRanges(outer, grain: Swift.max(1, 16384 / Swift.max(1, n * inner))) { range in
+                for o in range {
+                    for i in 0..<n {
+                        let dst = po + (o * n + i) * inner, src = pg + o * inner
+                        for j in 0..<inner { dst[j] = src[j] * scale }
+                    }
                 }
             }
         }

@@ -10,12 +10,15 @@ extension Kernels {
         return Tensor.make(outShape) { po in
             let inner = outShape.last ?? 1
             let si = src.last ?? 1
-            forEachRow(outShape, src, src) { row, o, _ in
-                let dst = po + row * inner, s = px + o
-                if si == 1 {
-                    dst.update(from: s, count: inner)
-                } else {
-                    for j in 0..<inner { dst[j] = s[j * si] }
+            let rows = x.count / Swift.max(inner, 1)
+            Parallel.forRanges(rows, grain: Swift.max(1, 16384 / Swift.max(inner, 1))) { range in
+                forEachRow(outShape, src, src, rows: range) { row, o, _ in
+                    let dst = po + row * inner, s = px + o
+                    if si == 1 {
+                        dst.update(from: s, count: inner)
+                    } else {
+                        for j in 0..<inner { dst[j] = s[j * si] }
+                    }
                 }
             }
         }
