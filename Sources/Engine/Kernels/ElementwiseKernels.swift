@@ -61,7 +61,6 @@ extension Kernels {
     enum Binary {
         case add, sub, mul, div
         case negDiv                    // −a / b
-        case geluBackward              // a · gelu'(b)          (a = dout, b = x)
         case sigmoidBackward           // a · b · (1 − b)       (b = σ(x))
         case sqrtBackward              // a / (2b)              (b = √x)
         case squareBackward            // 2 · a · b             (b = x)
@@ -90,7 +89,6 @@ extension Kernels {
             case .mul: for i in r { y[i] = a[i] * b[i] }
             case .div: for i in r { y[i] = a[i] / b[i] }
             case .negDiv: for i in r { y[i] = -a[i] / b[i] }
-            case .geluBackward: for i in r { y[i] = a[i] * geluGrad(b[i]) }
             case .sigmoidBackward: for i in r { y[i] = a[i] * b[i] * (1 - b[i]) }
             case .sqrtBackward: for i in r { y[i] = a[i] / (2 * b[i]) }
             case .squareBackward: for i in r { y[i] = 2 * a[i] * b[i] }

@@ -10,9 +10,15 @@ extension Kernels {
 
     @inline(__always) static func gelu(_ x: Float) -> Float { 0.5 * x * (1 + FastMath.erf(x * invSqrt2)) }
 
-    /// d gelu / dx = Φ(x) + x φ(x).
-    @inline(__always) static func geluGrad(_ x: Float) -> Float {
-        0.5 * (1 + FastMath.erf(x * invSqrt2)) + x * invSqrt2Pi * FastMath.exp(-0.5 * x * x)
+    /// GELU and its slope in one pass: `y = 0.5 x (1 + erf(x/√2))`, `dy/dx = 0.5 (1 + erf(x/√2)) + x φ(x)`.
+    static func geluWithSlope(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ slope: UnsafeMutablePointer<Float>,
+                              _ r: Range<Int>) {
+        for i in r {
+            let v = x[i]
+            let cdf = 0.5 * (1 + FastMath.erf(v * invSqrt2))
+            y[i] = v * cdf
+            slope[i] = cdf + v * invSqrt2Pi * FastMath.exp(-0.5 * v * v)
+        }
     }
 
     /// σ(x) = 1 / (1 + e^-x), evaluated without overflow for large |x|.
@@ -34,13 +40,17 @@ extension Kernels {
 }
 
 extension Tensor {
-    /// GELU, exact form `0.5 x (1 + erf(x / √2))` (PyTorch `nn.GELU()` default).
+    /// GELU, exact form `0.5 x (1 + erf(x / √2))` (PyTorch `nn.GELU()` default). When differentiated, the
+    /// forward pass also stores the slope `Φ(x) + x φ(x)` (erf is evaluated once for both), so the pullback is
+    /// one multiply.
     public func gelu() -> Tensor {
-        let x = self
-        let out = Kernels.map(self, .gelu)
-        return Tensor.record(out, inputs: [self]) { g in
-            [Kernels.binary(.geluBackward, g, x, op: "gelu")]
+        guard GradMode.isEnabled && requiresGrad else { return Kernels.map(self, .gelu) }
+        let slope = Tensor.make(shape) { _ in }
+        let px = ptr, ps = slope.ptr
+        let out = Tensor.make(shape) { po in
+            Parallel.forRanges(count) { r in Kernels.geluWithSlope(px, po, ps, r) }
         }
+        return Tensor.record(out, inputs: [self]) { g in [Kernels.binary(.mul, g, slope, op: "gelu")] }
     }
 
     /// Logistic sigmoid.

@@ -16,23 +16,29 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
         precondition(weight.shape == logits.shape,
                      "binaryCrossEntropyWithLogits: weight \(weight.shape) and logits \(logits.shape) differ")
     }
-    let pz = logits.ptr, py = targets.ptr, pw = weight?.ptr
+    // One pass computes the loss and, when differentiated, σ(z) from the same e^−|z| for the pullback.
+    let differentiated = GradMode.isEnabled && logits.requiresGrad
+    let probabilities = differentiated ? Tensor.make(logits.shape) { _ in } : nil
+    let pz = logits.ptr, py = targets.ptr, pw = weight?.ptr, ps = probabilities?.ptr
     let out = Tensor.make(logits.shape) { po in
         Parallel.forRanges(logits.count) { r in
             for i in r {
                 let z = pz[i]
-                let l = Swift.max(z, 0) - z * py[i] + FastMath.log1p(FastMath.exp(-Swift.abs(z)))
+                let e = FastMath.exp(-Swift.abs(z))
+                let l = Swift.max(z, 0) - z * py[i] + FastMath.log1p(e)
                 po[i] = pw.map { l * $0[i] } ?? l
+                if let ps { ps[i] = z >= 0 ? 1 / (1 + e) : e / (1 + e) }
             }
         }
     }
+    guard let probabilities else { return out }
     // The pullback holds the tensors (not their pointers), so their storage outlives the forward call.
     return Tensor.record(out, inputs: [logits]) { g in
         [Tensor.make(logits.shape) { d in
-            let pg = g.ptr, pz = logits.ptr, py = targets.ptr, pw = weight?.ptr
+            let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr
             Parallel.forRanges(logits.count) { r in
                 for i in r {
-                    let s = (Kernels.sigmoid(pz[i]) - py[i]) * pg[i]
+                    let s = (ps[i] - py[i]) * pg[i]
                     d[i] = pw.map { s * $0[i] } ?? s
                 }
             }
