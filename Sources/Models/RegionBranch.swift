@@ -91,14 +91,12 @@ public struct RegionBranch: Module {
         let maps = regions.detached()
         let targets = maps.reshaped([b * k, 1, c.imgSize, c.imgSize]).patchified(patch: p).reshaped([b, k, n, p * p])
         let pos = posEmbed.slice(alongAxis: 0, 1..<(n + 1))
-        var x: Tensor
-        if variant == .channel {
-            x = patchEmbed(maps - 0.5) + pos                                              // (B, N, Dre)
-            x = x.gatheringRows(keep)
-        } else {
-            x = patchEmbed(maps.reshaped([b * k, 1, c.imgSize, c.imgSize]) - 0.5) + pos   // (B·k, N, Dre)
-            x = x.gatheringRows(keep.flatMap { Array(repeating: $0, count: k) })            // same ids for every region
-        }
+        let dre = c.regionEncDim
+        // Embedding of the visible patches only (equal to the official embed-all-then-gather), maps − 0.5.
+        let ids = variant == .channel ? keep : keep.flatMap { Array(repeating: $0, count: k) }   // same ids for every region
+        let images = variant == .channel ? maps : maps.reshaped([b * k, 1, c.imgSize, c.imgSize])
+        var x = linear(images.convPatches(patch: p, keep: ids) - 0.5, patchEmbed.weight.reshaped([dre, -1]), patchEmbed.bias)
+            + pos.tableRows(ids)                                                             // (B·k or B, K_R, Dre)
         for blk in encBlocks { x = blk(x) }
         return Features(targets: targets, tokens: x, batch: b, regions: k)
     }

@@ -127,8 +127,11 @@ public struct RegionMAE: Module {
     /// The pixel encoder on the visible patches: `[B, 3, H, W] -> latent [B, 1 + K, D]` (cls first).
     public func encode(_ images: Tensor, keep: [[Int]]) -> Tensor {
         let b = images.shape[0], n = config.numPatches, d = config.embedDim
-        var x = patchEmbed(images) + posEmbed.slice(alongAxis: 0, 1..<(n + 1))   // (B, N, D)
-        x = x.gatheringRows(keep)                                               // (B, K, D), shuffled order
+        // Patch embedding and position of the visible patches only (per-patch linear maps, so this equals the
+        // official embed-all-then-gather, without the work on masked patches).
+        let positions = posEmbed.slice(alongAxis: 0, 1..<(n + 1)).tableRows(keep)   // (B, K, D)
+        var x = linear(images.convPatches(patch: config.patchSize, keep: keep), patchEmbed.weight.reshaped([d, -1]),
+                       patchEmbed.bias) + positions                                  // (B, K, D), shuffled order
         let cls = (clsToken + posEmbed.slice(alongAxis: 0, 0..<1)).broadcasted(to: [b, 1, d])
         x = Tensor.concat([cls, x], alongAxis: 1)
         for blk in blocks { x = blk(x) }

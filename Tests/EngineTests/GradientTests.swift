@@ -133,3 +133,14 @@ import TestSupport
         gradcheck([x], "x*x + x") { $0[0] * $0[0] + $0[0] }
     }
 }
+
+@Suite struct KeptPatchTests {
+    @Test func keptPatchesEqualAllPatchesGathered() {
+        let img = randomTensor([2, 3, 8, 8], seed: 3)
+        let keep = [[3, 0, 2], [1, 3, 0]]
+        #expect(img.convPatches(patch: 4, keep: keep).scalars == img.convPatches(patch: 4).gatheringRows(keep).scalars)
+        gradcheck([img], "convPatches(keep:)") { $0[0].convPatches(patch: 4, keep: keep) }
+        let table = randomTensor([4, 5], seed: 4)
+        #expect(table.tableRows(keep).scalars == table.reshaped([1, 4, 5]).broadcasted(to: [2, 4, 5]).gatheringRows(keep).scalars)
+    }
+}

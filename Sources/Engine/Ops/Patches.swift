@@ -44,3 +44,71 @@ public func patchEmbed(_ images: Tensor, weight: Tensor, bias: Tensor?) -> Tenso
     let d = weight.shape[0]
     return linear(images.convPatches(patch: p), weight.reshaped([d, -1]), bias)
 }
+
+extension Tensor {
+    /// Only the listed patches, in convolution-weight order: `[B, C, H, W] -> [B, K, C·p·p]` with row i of image b
+    /// holding patch `keep[b][i]` (`n = y·G + x`), each laid out `(c, i, j)` as ``convPatches(patch:)``.
+    /// Equal to `convPatches(patch:).gatheringRows(keep)` without materialising every patch.
+    public func convPatches(patch p: Int, keep: [[Int]]) -> Tensor {
+        precondition(rank == 4 && shape[2] % p == 0 && shape[3] % p == 0, "convPatches(keep:): needs [B, C, H, W] divisible by \(p), got \(shape)")
+        let (b, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let g = w / p, n = (h / p) * g
+        precondition(keep.count == b, "convPatches(keep:): \(keep.count) index rows for batch \(b)")
+        let k = keep.first?.count ?? 0
+        precondition(keep.allSatisfy { $0.count == k && $0.allSatisfy { (0..<n).contains($0) } },
+                     "convPatches(keep:): index rows must have equal length with ids in 0..<\(n)")
+        let row = c * p * p
+        let px = ptr
+        let out = Tensor.make([b, k, row]) { po in
+            Parallel.forRanges(b * k, grain: Swift.max(1, 4096 / Swift.max(row, 1))) { range in
+                for t in range {
+                    let (bi, i) = (t / k, t % k)
+                    let id = keep[bi][i]
+                    let (py, pxx) = (id / g, id % g)
+                    var dst = po + t * row
+                    for ci in 0..<c {
+                        for yy in 0..<p {
+                            let src = px + ((bi * c + ci) * h + py * p + yy) * w + pxx * p
+                            dst.update(from: src, count: p)
+                            dst += p
+                        }
+                    }
+                }
+            }
+        }
+        let inShape = shape
+        return Tensor.record(out, inputs: [self]) { grad in
+            let gx = Tensor.zeros(inShape)
+            let pg = grad.ptr, pd = gx.ptr
+            for t in 0..<(b * k) {
+                let (bi, i) = (t / k, t % k)
+                let id = keep[bi][i]
+                let (py, pxx) = (id / g, id % g)
+                var src = pg + t * row
+                for ci in 0..<c {
+                    for yy in 0..<p {
+                        let dst = pd + ((bi * c + ci) * h + py * p + yy) * w + pxx * p
+                        for j in 0..<p { dst[j] += src[j] }
+                        src += p
+                    }
+                }
+            }
+            return [gx]
+        }
+    }
+
+    /// Rows of a constant table `[N, C]` per image: `out[b, i] = self[ids[b][i]]`, `[B, K, C]`. Not
+    /// differentiable (position tables are frozen).
+    public func tableRows(_ ids: [[Int]]) -> Tensor {
+        precondition(rank == 2, "tableRows: needs a [N, C] table, got \(shape)")
+        let (n, c) = (shape[0], shape[1])
+        let k = ids.first?.count ?? 0
+        precondition(ids.allSatisfy { $0.count == k && $0.allSatisfy { (0..<n).contains($0) } }, "tableRows: ids out of range 0..<\(n)")
+        let px = ptr
+        return Tensor.make([ids.count, k, c]) { po in
+            for (bi, row) in ids.enumerated() {
+                for (i, id) in row.enumerated() { (po + (bi * k + i) * c).update(from: px + id * c, count: c) }
+            }
+        }
+    }
+}
