@@ -48,22 +48,34 @@ struct BenchTrain: ParsableCommand {
         let peakGflops = 2 * Double(m * n * k) / gemmSeconds / 1e9
 
         var samples: [Double] = []
+        var phases = [0.0, 0.0, 0.0]   // forward, backward, optimizer
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         var flopsPerStep = 0
         let clock = ContinuousClock()
         for i in 0..<(steps + 2) {
             let masking = Masking.random(batch: batch, patches: c.numPatches, using: &rng)
             let before = BLAS.flops.load(ordering: .relaxed)
             let start = clock.now
-            let (_, grads) = valueWithGradient(at: model) { $0(images: images, regions: maps, masking: masking).loss }
+            let watched = model.watchingParameters()
+            let loss = watched(images: images, regions: maps, masking: masking).loss
+            let forwardDone = clock.now
+            loss.backward()
+            let grads = watched.parameterGradients()
+            let backwardDone = clock.now
             optimizer.update(&model, along: grads)
             let d = clock.now - start
+            if i >= 2 {
+                phases[0] += seconds(forwardDone - start)
+                phases[1] += seconds(backwardDone - forwardDone)
+                phases[2] += seconds(clock.now - backwardDone)
+            }
             flopsPerStep = BLAS.flops.load(ordering: .relaxed) - before
             if i >= 2 { samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
         }
         samples.sort()
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
-        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) peak_rss_mb=\(peakRSSMegabytes())")
+        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) forward_s=\(fmt4(phases[0] / Double(steps))) backward_s=\(fmt4(phases[1] / Double(steps))) optimizer_s=\(fmt4(phases[2] / Double(steps))) peak_rss_mb=\(peakRSSMegabytes())")
     }
 }
 
