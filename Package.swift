@@ -28,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, installed by scripts/setup)
@@ -53,12 +54,13 @@ let package = Package(
         .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
         .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", .product(name: "Yams", package: "Yams")]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
+        .target(name: "Serve", dependencies: ["Viz", "Models", "Data", "Training", .product(name: "Hummingbird", package: "hummingbird")]),
 
         // MARK: Tools
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed",
+                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed", "Serve",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -71,6 +73,7 @@ let package = Package(
         .testTarget(name: "VizTests", dependencies: ["Viz", "Models", "Engine", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Data", "Engine", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
+        .testTarget(name: "ServeTests", dependencies: ["Serve", "Models", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
     ]
 )

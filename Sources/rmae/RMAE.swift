@@ -4,19 +4,19 @@ import Engine
 import Glibc
 #endif
 
-struct RMAE: ParsableCommand {
+struct RMAE: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmae",
         abstract: "R-MAE (Regions Meet Masked Autoencoders) in Swift: pre-train Vision Transformers from images and their regions.",
-        subcommands: [PretrainCommand.self, RegionsCommand.self, VisualizeCommand.self, AttentionCommand.self, SegmentCommand.self,
+        subcommands: [PretrainCommand.self, RegionsCommand.self, VisualizeCommand.self, AttentionCommand.self, SegmentCommand.self, ServeCommand.self,
                       EvaluateCommand.self, ExportCommand.self, ParityCommand.self, Bench.self])
 }
 
 @main
 enum Entry {
-    static func main() {
+    static func main() async {
         selectBLASKernel()
-        RMAE.main()
+        await RMAE.main()
     }
 
     /// OpenBLAS reads `OPENBLAS_CORETYPE` only when it loads, so when it fell back to its slow generic kernels
