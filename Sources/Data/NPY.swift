@@ -181,7 +181,7 @@ extension NPYArray {
         return Self.magic + [1, 0, UInt8(length & 0xFF), UInt8(length >> 8)] + Array(dict.utf8) + bytes
     }
 
-    /// Writes the file (not atomically; see `RegionMaps` for the temporary-file-and-rename pattern).
+    /// Writes the file (not atomically; ``AtomicFile/write(_:to:)`` with ``encoded()`` is the atomic way).
     public func write(to url: URL) throws {
         try Foundation.Data(encoded()).write(to: url)
     }

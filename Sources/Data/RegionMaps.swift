@@ -121,17 +121,10 @@ public struct RegionMaps: Sendable {
             return .failed(error.description)
         }
         let (array, segments) = labelStack(image)
-        let folder = destination.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(destination.lastPathComponent).\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp")
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try array.write(to: temporary)
-            guard rename(temporary.path, destination.path) == 0 else {
-                throw ImageDecodingError(file: destination.path, reason: "cannot rename: \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.write(Foundation.Data(array.encoded()), to: destination)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            return .failed("\(destination.path): cannot write: \(error)")
+            return .failed("\(error)")
         }
         return .written(dtype: array.dtype, segments: segments)
     }

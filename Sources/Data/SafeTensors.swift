@@ -117,14 +117,7 @@ public enum SafeTensors {
 
     /// Writes atomically: to a temporary file beside `url`, then renamed over it.
     public static func write(_ tensors: [String: Tensor], metadata: [String: String] = [:], to url: URL) throws {
-        let data = try encode(tensors, metadata: metadata)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try data.write(to: tmp)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-        } else {
-            try FileManager.default.moveItem(at: tmp, to: url)
-        }
+        try AtomicFile.write(try encode(tensors, metadata: metadata), to: url)
     }
 }
 

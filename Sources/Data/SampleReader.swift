@@ -109,18 +109,10 @@ struct SampleReader: Sendable {
         }
         let maker = RegionMaps(scales: RegionSource.autoScales, sigma: RegionSource.autoSigma)
         let array = maker.labelStack(image).array
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(
-            ".\(url.lastPathComponent).\(getpid()).\(UInt64.random(in: 0...UInt64.max)).tmp")
         do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try array.write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else {
-                throw SampleFailure("rename failed: \(String(cString: strerror(errno)))")
-            }
+            try AtomicFile.write(Foundation.Data(array.encoded()), to: url)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
-            throw SampleFailure("\(url.path): cannot write region cache: \(error)")
+            throw SampleFailure("cannot write region cache: \(error)")
         }
         return try LabelStack(array, width: image.width, height: image.height)
     }

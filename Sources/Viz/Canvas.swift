@@ -58,13 +58,6 @@ public struct Canvas {
 
     /// Writes a PNG atomically (temporary file, then rename).
     public func writePNG(to url: URL) throws {
-        let bytes = PNG.encode(pixels: pixels, width: width, height: height, channels: 3)
-        let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        try Data(bytes).write(to: tmp)
-        if FileManager.default.fileExists(atPath: url.path) {
-            _ = try FileManager.default.replaceItemAt(url, withItemAt: tmp)
-        } else {
-            try FileManager.default.moveItem(at: tmp, to: url)
-        }
+        try AtomicFile.write(Data(PNG.encode(pixels: pixels, width: width, height: height, channels: 3)), to: url)
     }
 }
