@@ -11,11 +11,14 @@ final class GraphNode: @unchecked Sendable {
     var pullback: ((Tensor) -> [Tensor?])?
     var grad: Tensor?
     let isLeaf: Bool
+    /// The function that recorded this value (for ``Profiler``).
+    let op: StaticString
 
-    init(parents: [GraphNode?], pullback: ((Tensor) -> [Tensor?])?, isLeaf: Bool) {
+    init(parents: [GraphNode?], pullback: ((Tensor) -> [Tensor?])?, isLeaf: Bool, op: StaticString = "leaf") {
         self.parents = parents
         self.pullback = pullback
         self.isLeaf = isLeaf
+        self.op = op
     }
 
     func accumulate(_ g: Tensor) {
@@ -63,10 +66,12 @@ extension Tensor {
     /// The pullback maps d(loss)/d(value) to one gradient per input (nil where an input does not need one);
     /// each returned gradient must have its input's shape. Nothing is recorded in no-grad mode or when no
     /// input is differentiated.
-    static func record(_ value: Tensor, inputs: [Tensor], pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+    static func record(_ value: Tensor, inputs: [Tensor], op: StaticString = #function,
+                       pullback: @escaping (Tensor) -> [Tensor?]) -> Tensor {
+        if Profiler.isEnabled { Profiler.forward(op) }
         guard GradMode.isEnabled, inputs.contains(where: { $0.node != nil }) else { return value }
         var out = value
-        out.node = GraphNode(parents: inputs.map(\.node), pullback: pullback, isLeaf: false)
+        out.node = GraphNode(parents: inputs.map(\.node), pullback: pullback, isLeaf: false, op: op)
         return out
     }
 
@@ -96,15 +101,19 @@ extension Tensor {
             }
         }
         root.accumulate(seed.detached())
+        let profiling = Profiler.isEnabled
         withoutGradient {
             for n in order.reversed() {
                 guard let pullback = n.pullback, let g = n.grad else { continue }
-                let grads = pullback(g)
-                precondition(grads.count == n.parents.count,
-                             "backward: pullback returned \(grads.count) gradients for \(n.parents.count) inputs")
-                for (p, gp) in zip(n.parents, grads) {
-                    if let p, let gp { p.accumulate(gp.detached()) }
+                let step = {
+                    let grads = pullback(g)
+                    precondition(grads.count == n.parents.count,
+                                 "backward: pullback returned \(grads.count) gradients for \(n.parents.count) inputs")
+                    for (p, gp) in zip(n.parents, grads) {
+                        if let p, let gp { p.accumulate(gp.detached()) }
+                    }
                 }
+                if profiling { Profiler.backward(n.op, step) } else { step() }
                 if !n.isLeaf { n.grad = nil }
             }
         }

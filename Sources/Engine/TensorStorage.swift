@@ -26,8 +26,8 @@ final class TensorStorage: @unchecked Sendable {
         precondition(count >= 0, "TensorStorage: negative element count \(count)")
         _ = Self.allocatorTuned
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(
-            byteCount: Swift.max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        let raw = BufferCache.take(bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
     }
 
@@ -44,5 +44,8 @@ final class TensorStorage: @unchecked Sendable {
         return s
     }
 
-    deinit { UnsafeMutableRawPointer(base).deallocate() }
+    deinit {
+        let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        if !BufferCache.give(UnsafeMutableRawPointer(base), bytes) { UnsafeMutableRawPointer(base).deallocate() }
+    }
 }

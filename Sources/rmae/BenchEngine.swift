@@ -14,9 +14,11 @@ struct BenchEngine: ParsableCommand {
     @Option(help: "Batch size of the block benchmark.") var batch = 8
     @Option(help: "Tokens per image (197 = 14x14 patches + cls).") var tokens = 197
     @Option(parsing: .upToNextOption, help: "Block widths to time (heads = width / 64).") var widths: [Int] = [192, 768]
+    @Flag(help: "Only time the non-GEMM ops (GELU, LayerNorm, BCE, attention) on demo-preset shapes.") var ops = false
 
     func run() throws {
         print("bench=engine threads=\(Parallel.threads) blas_threads=\(BLAS.threads) blas_core=\(BLAS.coreName)")
+        if ops { return benchOps() }
         let m = batch * tokens
         let shapes: [(String, Int, Int, Int)] = [
             ("square1024", 1024, 1024, 1024),
@@ -41,6 +43,34 @@ struct BenchEngine: ParsableCommand {
             }
             print("block_width=\(width) batch=\(batch) tokens=\(tokens) forward_ms=\(fmt(forward * 1000)) fwd_bwd_ms=\(fmt(both * 1000)) peak_rss_mb=\(peakRSSMegabytes())")
         }
+    }
+}
+
+extension BenchEngine {
+    /// Forward and forward+backward time of single ops on the shapes the demo preset gives them
+    /// (batch 32, 8 regions: 37,120 expansion rows of width 128, 2,048 region-encoder attention heads).
+    func benchOps() {
+        var rng = RandomGenerator(seed: 0, stream: .test)
+        func report(_ name: String, elements: Int, _ input: Tensor, _ f: (Tensor) -> Tensor) {
+            let forward = time(repeats) { _ = f(input.watched()) }
+            let seed = Tensor.ones(f(input).shape)
+            let both = time(repeats) { f(input.watched()).backward(seed: seed) }
+            print("op=\(name) elements=\(elements) forward_ms=\(fmt(forward * 1000)) fwd_bwd_ms=\(fmt(both * 1000))")
+        }
+        let wide = Tensor.uniform([37120, 128], low: -3, high: 3, using: &rng)
+        report("gelu", elements: wide.count, wide) { $0.gelu() }
+        let w = Tensor.ones([128]).watched(), b = Tensor.zeros([128]).watched()
+        report("layer_norm", elements: wide.count, wide) { layerNorm($0, weight: w, bias: b, eps: 1e-6) }
+        let targets = Tensor.full([37120, 128], 1)
+        report("bce_with_logits", elements: wide.count, wide) { binaryCrossEntropyWithLogits($0, targets: targets) }
+        let weight = Tensor.uniform([128, 128], low: -0.1, high: 0.1, using: &rng).watched()
+        report("linear_128", elements: wide.count, wide) { linear($0, weight, b) }
+        let qkv = Tensor.uniform([256, 36, 384], low: -1, high: 1, using: &rng)
+        report("attention_region_encoder", elements: qkv.count, qkv) { selfAttention($0, heads: 8) }
+        let qkvDecoder = Tensor.uniform([32, 145, 384], low: -1, high: 1, using: &rng)
+        report("attention_decoder", elements: qkvDecoder.count, qkvDecoder) { selfAttention($0, heads: 4) }
+        let qkvEncoder = Tensor.uniform([32, 37, 576], low: -1, high: 1, using: &rng)
+        report("attention_encoder", elements: qkvEncoder.count, qkvEncoder) { selfAttention($0, heads: 3) }
     }
 }
 

@@ -22,6 +22,9 @@ struct BenchTrain: ParsableCommand {
     @Option(name: .customLong("decoder-dim"), help: "Pixel decoder width.") var decoderDim: Int?
     @Option(name: .customLong("decoder-depth"), help: "Pixel decoder blocks.") var decoderDepth: Int?
     @Option(name: .customLong("decoder-heads"), help: "Pixel decoder heads.") var decoderHeads: Int?
+    @Flag(help: "Also time every op (forward and backward) over the timed steps and list the top ops by time.")
+    var profile = false
+    @Option(help: "With --profile: how many ops to list.") var top = 25
 
     func run() throws {
         guard var c = ModelPresets.config(named: preset) else {
@@ -56,13 +59,19 @@ struct BenchTrain: ParsableCommand {
             let masking = Masking.random(batch: batch, patches: c.numPatches, using: &rng)
             let before = BLAS.flops.load(ordering: .relaxed)
             let start = clock.now
-            let watched = model.watchingParameters()
-            let loss = watched(images: images, regions: maps, masking: masking).loss
-            let forwardDone = clock.now
-            loss.backward()
-            let grads = watched.parameterGradients()
-            let backwardDone = clock.now
-            optimizer.update(&model, along: grads)
+            var forwardDone = start, backwardDone = start
+            func step() {
+                Profiler.mark()
+                let watched = model.watchingParameters()
+                let loss = watched(images: images, regions: maps, masking: masking).loss
+                forwardDone = clock.now
+                loss.backward()
+                let grads = watched.parameterGradients()
+                backwardDone = clock.now
+                optimizer.update(&model, along: grads)
+                Profiler.add("adamw", seconds: seconds(clock.now - backwardDone))
+            }
+            if profile && i >= 2 { Profiler.measure(step) } else { step() }
             let d = clock.now - start
             if i >= 2 {
                 phases[0] += seconds(forwardDone - start)
@@ -76,6 +85,22 @@ struct BenchTrain: ParsableCommand {
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
         print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) forward_s=\(fmt4(phases[0] / Double(steps))) backward_s=\(fmt4(phases[1] / Double(steps))) optimizer_s=\(fmt4(phases[2] / Double(steps))) peak_rss_mb=\(peakRSSMegabytes())")
+        if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps)) }
+    }
+
+    /// One line per op, most expensive first: per-step milliseconds forward / backward, share of the step,
+    /// and the GEMM rate inside the op.
+    private func printProfile(steps: Int, stepSeconds: Double) {
+        let entries = Profiler.entries
+        let n = Double(steps)
+        let covered = entries.reduce(0) { $0 + $1.seconds } / n
+        print("profile=summary steps=\(steps) step_ms=\(fmt(stepSeconds * 1e3)) ops_ms=\(fmt(covered * 1e3)) ops=\(entries.count)")
+        for e in entries.prefix(top) {
+            let ms = e.seconds / n * 1e3
+            let flops = Double(e.forwardFlops + e.backwardFlops)
+            let gemm = flops > 0 ? " gemm_gflop=\(fmt(flops / n / 1e9)) gemm_gflops=\(fmt(flops / e.seconds / 1e9))" : ""
+            print("profile op=\(e.op) calls=\(e.calls / steps) ms=\(fmt(ms)) forward_ms=\(fmt(e.forwardSeconds / n * 1e3)) backward_ms=\(fmt(e.backwardSeconds / n * 1e3)) share=\(fmt(ms / (stepSeconds * 1e3)))\(gemm)")
+        }
     }
 }
 

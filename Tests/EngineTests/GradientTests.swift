@@ -117,7 +117,7 @@ import TestSupport
     }
 
     // MARK: attention
-    @Test(arguments: [(1, 5, 2, 4), (2, 7, 3, 2)])
+    @Test(arguments: [(1, 5, 2, 4), (2, 7, 3, 2), (1, 8, 2, 2)])
     func selfAttentionGradient(b: Int, n: Int, h: Int, d: Int) {
         let qkv = randomTensor([b, n, 3 * h * d], low: -2, high: 2)
         gradcheck([qkv], "selfAttention") { selfAttention($0[0], heads: h) }

@@ -19,17 +19,27 @@ public enum BLAS {
 
     /// `C = alpha * op(A) op(B) + beta * C`, row-major. op(A) is M×K, op(B) is K×N, C is M×N. Large products are
     /// split over ``threads`` unless `parallel` is false (callers already running on several threads).
+    /// With `rowBias` (N values), C's rows are first set to it and the product is added (`beta` is then 1):
+    /// each thread fills the rows it computes, while they are in its cache.
     @inline(__always)
     public static func gemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
-        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, parallel: Bool = true
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>? = nil,
+        parallel: Bool = true
     ) {
         _ = threads
         if m == 0 || n == 0 { return }
         flops.add(2 * m * n * k, ordering: .relaxed)
+        var beta = beta
+        @inline(__always) func fillBias(rows: Range<Int>, cols: Range<Int>) {
+            guard let rowBias else { return }
+            for i in rows { (c + i * ldc + cols.lowerBound).update(from: rowBias + cols.lowerBound, count: cols.count) }
+        }
+        if rowBias != nil { beta = 1 }
         if k == 0 {
+            fillBias(rows: 0..<m, cols: 0..<n)
             if beta == 0 {
                 for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             } else if beta != 1 {
@@ -40,6 +50,7 @@ public enum BLAS {
         let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
         let parts = parallel && threads > 1 && m * n * k >= splitThreshold ? threads : 1
         if parts == 1 {
+            fillBias(rows: 0..<m, cols: 0..<n)
             cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
             return
         }
@@ -52,10 +63,12 @@ public enum BLAS {
             let lo = part * per, hi = Swift.min(length, lo + per)
             guard lo < hi else { return }
             if byRows {
+                fillBias(rows: lo..<hi, cols: 0..<n)
                 let aPart = transA ? a + lo : a + lo * lda
                 cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aPart, Int32(lda), b, Int32(ldb),
                             beta, c + lo * ldc, Int32(ldc))
             } else {
+                fillBias(rows: 0..<m, cols: lo..<hi)
                 let bPart = transB ? b + lo * ldb : b + lo
                 cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda), bPart, Int32(ldb),
                             beta, c + lo, Int32(ldc))

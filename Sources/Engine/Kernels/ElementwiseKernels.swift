@@ -71,12 +71,23 @@ extension Kernels {
         case let .affine(a, b): for i in r { y[i] = a * x[i] + b }
         case let .divide(s): for i in r { y[i] = x[i] / s }
         case let .reciprocal(s): for i in r { y[i] = s / x[i] }
-        case .exp: for i in r { y[i] = FastMath.exp(x[i]) }
-        case .log: for i in r { y[i] = FastMath.log(x[i]) }
+        case .exp: mapVectors(x, y, r) { FastMath.exp($0) }
+        case .log: mapVectors(x, y, r) { FastMath.log($0) }
         case .sqrt: for i in r { y[i] = x[i].squareRoot() }
         case .square: for i in r { y[i] = x[i] * x[i] }
-        case .gelu: for i in r { y[i] = gelu(x[i]) }
-        case .sigmoid: for i in r { y[i] = sigmoid(x[i]) }
+        case .gelu: mapVectors(x, y, r) { gelu($0) }
+        case .sigmoid: mapVectors(x, y, r) { sigmoid($0) }
+        }
+    }
+
+    /// `y[i] = f(x[i])` over `r`, eight at a time (the last group padded with zeros).
+    @inline(__always)
+    static func mapVectors(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ r: Range<Int>,
+                           _ f: (FastMath.Vector) -> FastMath.Vector) {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            FastMath.store(f(FastMath.load(x, i, r.upperBound)), y, i, r.upperBound)
+            i += 8
         }
     }
 

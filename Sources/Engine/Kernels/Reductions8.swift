@@ -71,12 +71,31 @@ extension Kernels {
         return s
     }
 
+    /// `row[j] = exp(row[j] − shift)` in place; returns Σ of the new values (eight partial sums).
+    @inline(__always)
+    static func expShiftedInPlace(_ row: UnsafeMutablePointer<Float>, _ n: Int, shift: Float) -> Float {
+        var acc = SIMD8<Float>(repeating: 0)
+        var i = 0
+        while i + 8 <= n {
+            let e = FastMath.exp(UnsafeRawPointer(row + i).loadUnaligned(as: SIMD8<Float>.self) - shift)
+            UnsafeMutableRawPointer(row + i).storeBytes(of: e, as: SIMD8<Float>.self)
+            acc += e
+            i += 8
+        }
+        var s = acc.sum()
+        if i < n {
+            let e = FastMath.exp(FastMath.load(row, i, n) - shift)
+            FastMath.store(e, row, i, n)
+            for j in 0..<(n - i) { s += e[j] }
+        }
+        return s
+    }
+
     /// Row-wise softmax in place for one row: max-subtracted exp, then normalised. Returns log Σ exp + max.
     @inline(__always)
     static func softmaxRowInPlace(_ row: UnsafeMutablePointer<Float>, _ n: Int) -> Float {
         let m = maxOf(row, n)
-        for j in 0..<n { row[j] = FastMath.exp(row[j] - m) }
-        let s = sumOf(row, n)
+        let s = expShiftedInPlace(row, n, shift: m)
         let inv = 1 / s
         for j in 0..<n { row[j] *= inv }
         return m + FastMath.log(s)

@@ -14,7 +14,7 @@ public func selfAttention(_ qkv: Tensor, heads: Int) -> Tensor {
     let p = qkv.ptr
     let layout = AttentionLayout(q: p, qRow: 3 * c, qBatch: n * 3 * c, k: p + c, kRow: 3 * c, kBatch: n * 3 * c,
                                  v: p + 2 * c, vRow: 3 * c, vBatch: n * 3 * c)
-    return fusedAttention(layout, inputs: [qkv], batch: b, heads: heads, lq: n, lk: n, width: c) { dqkv in
+    return fusedAttention(layout, inputs: [qkv], batch: b, heads: heads, lq: n, lk: n, width: c, op: "selfAttention") { dqkv in
         let dp = dqkv[0].ptr
         return AttentionLayout(q: dp, qRow: 3 * c, qBatch: n * 3 * c, k: dp + c, kRow: 3 * c, kBatch: n * 3 * c,
                                v: dp + 2 * c, vRow: 3 * c, vBatch: n * 3 * c)
@@ -35,7 +35,8 @@ public func crossAttention(query: Tensor, keyValue: Tensor, heads: Int) -> Tenso
     let pq = query.ptr, pkv = keyValue.ptr
     let layout = AttentionLayout(q: pq, qRow: c, qBatch: lq * c, k: pkv, kRow: 2 * c, kBatch: lk * 2 * c,
                                  v: pkv + c, vRow: 2 * c, vBatch: lk * 2 * c)
-    return fusedAttention(layout, inputs: [query, keyValue], batch: b, heads: heads, lq: lq, lk: lk, width: c) { g in
+    return fusedAttention(layout, inputs: [query, keyValue], batch: b, heads: heads, lq: lq, lk: lk, width: c,
+                          op: "crossAttention") { g in
         AttentionLayout(q: g[0].ptr, qRow: c, qBatch: lq * c, k: g[1].ptr, kRow: 2 * c, kBatch: lk * 2 * c,
                         v: g[1].ptr + c, vRow: 2 * c, vBatch: lk * 2 * c)
     }
@@ -59,7 +60,7 @@ public func selfAttentionProbabilities(_ qkv: Tensor, heads: Int) -> Tensor {
 /// Shared forward + pullback of the fused ops. `gradLayout` maps zeroed gradient buffers (one per input,
 /// input-shaped) to where dQ, dK, dV go.
 private func fusedAttention(_ layout: AttentionLayout, inputs: [Tensor], batch: Int, heads: Int, lq: Int, lk: Int,
-                            width c: Int, gradLayout: @escaping ([Tensor]) -> AttentionLayout) -> Tensor {
+                            width c: Int, op: StaticString, gradLayout: @escaping ([Tensor]) -> AttentionLayout) -> Tensor {
     let d = c / heads
     let scale = 1 / Float(d).squareRoot()
     let lse = Tensor.zeros([batch, heads, lq])
@@ -67,7 +68,7 @@ private func fusedAttention(_ layout: AttentionLayout, inputs: [Tensor], batch: 
         Kernels.attentionForward(layout, batch: batch, heads: heads, lq: lq, lk: lk, headDim: d, scale: scale,
                                  out: $0, lse: lse.ptr)
     }
-    return Tensor.record(out, inputs: inputs) { g in
+    return Tensor.record(out, inputs: inputs, op: op) { g in
         let grads = inputs.map { Tensor.zeros($0.shape) }
         Kernels.attentionBackward(layout, grads: gradLayout(grads), dout: g.ptr, out: out.ptr, lse: lse.ptr,
                                   batch: batch, heads: heads, lq: lq, lk: lk, headDim: d, scale: scale)

@@ -21,15 +21,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
     let probabilities = differentiated ? Tensor.make(logits.shape) { _ in } : nil
     let pz = logits.ptr, py = targets.ptr, pw = weight?.ptr, ps = probabilities?.ptr
     let out = Tensor.make(logits.shape) { po in
-        Parallel.forRanges(logits.count) { r in
-            for i in r {
-                let z = pz[i]
-                let e = FastMath.exp(-Swift.abs(z))
-                let l = Swift.max(z, 0) - z * py[i] + FastMath.log1p(e)
-                po[i] = pw.map { l * $0[i] } ?? l
-                if let ps { ps[i] = z >= 0 ? 1 / (1 + e) : e / (1 + e) }
-            }
-        }
+        Parallel.forRanges(logits.count) { r in Kernels.bceWithLogits(pz, py, pw, loss: po, sigmoid: ps, r) }
     }
     guard let probabilities else { return out }
     // The pullback holds the tensors (not their pointers), so their storage outlives the forward call.
@@ -37,12 +29,37 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
         [Tensor.make(logits.shape) { d in
             let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr
             Parallel.forRanges(logits.count) { r in
-                for i in r {
-                    let s = (ps[i] - py[i]) * pg[i]
-                    d[i] = pw.map { s * $0[i] } ?? s
+                var i = r.lowerBound
+                while i < r.upperBound {
+                    let n = r.upperBound
+                    var s = (FastMath.load(ps, i, n) - FastMath.load(py, i, n)) * FastMath.load(pg, i, n)
+                    if let pw { s *= FastMath.load(pw, i, n) }
+                    FastMath.store(s, d, i, n)
+                    i += 8
                 }
             }
         }]
+    }
+}
+
+extension Kernels {
+    /// `loss[i] = (max(z, 0) − z·y + log(1 + e^−|z|))·w` and, when given, `sigmoid[i] = σ(z)` from the same e^−|z|.
+    static func bceWithLogits(_ pz: UnsafePointer<Float>, _ py: UnsafePointer<Float>, _ pw: UnsafePointer<Float>?,
+                              loss: UnsafeMutablePointer<Float>, sigmoid ps: UnsafeMutablePointer<Float>?, _ r: Range<Int>) {
+        var i = r.lowerBound
+        let n = r.upperBound
+        while i < n {
+            let z = FastMath.load(pz, i, n), y = FastMath.load(py, i, n)
+            let e = FastMath.exp(-FastMath.abs(z))
+            var l = z.replacing(with: 0, where: z .< 0) - z * y + FastMath.log1p(e)
+            if let pw { l *= FastMath.load(pw, i, n) }
+            FastMath.store(l, loss, i, n)
+            if let ps {
+                let sigma = FastMath.Vector(repeating: 1).replacing(with: e, where: z .< 0) / (1 + e)
+                FastMath.store(sigma, ps, i, n)
+            }
+            i += 8
+        }
     }
 }
 

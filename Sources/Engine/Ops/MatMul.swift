@@ -65,11 +65,8 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
     let rows = x.count / Swift.max(inF, 1)
     let outShape = Array(x.shape.dropLast()) + [outF]
     let out = Tensor.make(outShape) { po in
-        if let bias {
-            for r in 0..<rows { (po + r * outF).update(from: bias.ptr, count: outF) }
-        }
         BLAS.gemm(transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
-                  beta: bias == nil ? 0 : 1, c: po, ldc: outF)
+                  c: po, ldc: outF, rowBias: bias?.ptr)
     }
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return Tensor.record(out, inputs: inputs) { g in
@@ -90,15 +87,19 @@ extension Kernels {
     /// Σ over rows of a [rows, cols] buffer, in Float64 (bias gradients over B·N rows). Columns are split over
     /// the threads, so each column's sum keeps one fixed order.
     static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int) -> Tensor {
-        Tensor.make([cols]) { out in
-            Parallel.forRanges(cols, grain: Swift.max(8, 65536 / Swift.max(rows, 1))) { range in
-                var acc = [Double](repeating: 0, count: range.count)
-                acc.withUnsafeMutableBufferPointer { a in
-                    for r in 0..<rows {
-                        let row = p + r * cols + range.lowerBound
-                        for j in 0..<range.count { a[j] += Double(row[j]) }
-                    }
-                    for j in 0..<range.count { out[range.lowerBound + j] = Float(a[j]) }
+        let groups = (cols + 7) / 8
+        return Tensor.make([cols]) { out in
+            Parallel.forRanges(groups, grain: Swift.max(1, 8192 / Swift.max(rows, 1))) { range in
+                let lo = range.lowerBound * 8, width = range.count
+                let acc = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: width)
+                acc.initialize(repeating: SIMD8<Double>(repeating: 0), count: width)
+                defer { acc.deallocate() }
+                for r in 0..<rows {
+                    let row = p + r * cols
+                    for q in 0..<width { acc[q] += SIMD8<Double>(FastMath.load(row, lo + q * 8, cols)) }
+                }
+                for q in 0..<width {
+                    for l in 0..<Swift.min(8, cols - lo - q * 8) { out[lo + q * 8 + l] = Float(acc[q][l]) }
                 }
             }
         }

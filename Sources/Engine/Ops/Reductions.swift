@@ -63,7 +63,7 @@ extension Tensor {
         let scale = mean ? 1.0 / Double(n) : 1.0
         let out = Kernels.sumAxis(self, axis: ax, scale: scale, outShape: outShape)
         let inShape = shape
-        return Tensor.record(out, inputs: [self]) { g in
+        return Tensor.record(out, inputs: [self], op: mean ? "mean" : "sum") { g in
             [Kernels.expandAxis(g, n: n, axis: ax, scale: Float(scale), shape: inShape)]
         }
     }
