@@ -34,7 +34,8 @@ final class TensorStorage: @unchecked Sendable {
     /// A zero-filled buffer.
     static func zeros(_ count: Int) -> TensorStorage {
         let s = TensorStorage(count: count)
-        s.base.initialize(repeating: 0, count: count)
+        let base = s.base
+        Parallel.forRanges(count, grain: 1 << 18) { r in (base + r.lowerBound).initialize(repeating: 0, count: r.count) }
         return s
     }
 

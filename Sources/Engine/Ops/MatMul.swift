@@ -84,8 +84,9 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
 }
 
 extension Kernels {
-    /// Σ over rows of a [rows, cols] buffer, in Float64 (bias gradients over B·N rows). Columns are split over
-    /// the threads, so each column's sum keeps one fixed order.
+    /// Σ over rows of a [rows, cols] buffer (bias gradients over B·N rows): blocks of 32 rows are summed in
+    /// Float32, the blocks in Float64. Columns are split over the threads, so each column's sum keeps one
+    /// fixed order whatever the thread count.
     static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int) -> Tensor {
         let groups = (cols + 7) / 8
         return Tensor.make([cols]) { out in
@@ -93,10 +94,17 @@ extension Kernels {
                 let lo = range.lowerBound * 8, width = range.count
                 let acc = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: width)
                 acc.initialize(repeating: SIMD8<Double>(repeating: 0), count: width)
-                defer { acc.deallocate() }
-                for r in 0..<rows {
-                    let row = p + r * cols
-                    for q in 0..<width { acc[q] += SIMD8<Double>(FastMath.load(row, lo + q * 8, cols)) }
+                let block = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: width)
+                defer { acc.deallocate(); block.deallocate() }
+                var r = 0
+                while r < rows {
+                    block.initialize(repeating: SIMD8<Float>(repeating: 0), count: width)
+                    for row in r..<Swift.min(rows, r + 32) {
+                        let pr = p + row * cols
+                        for q in 0..<width { block[q] += FastMath.load(pr, lo + q * 8, cols) }
+                    }
+                    for q in 0..<width { acc[q] += SIMD8<Double>(block[q]) }
+                    r += 32
                 }
                 for q in 0..<width {
                     for l in 0..<Swift.min(8, cols - lo - q * 8) { out[lo + q * 8 + l] = Float(acc[q][l]) }
