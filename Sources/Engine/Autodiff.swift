@@ -21,6 +21,16 @@ final class GraphNode: @unchecked Sendable {
         self.op = op
     }
 
+    /// Runs the pullback on `g` and accumulates the input gradients into the parents.
+    func propagate(_ pullback: (Tensor) -> [Tensor?], _ g: Tensor) {
+        let grads = pullback(g)
+        precondition(grads.count == parents.count,
+                     "backward: pullback returned \(grads.count) gradients for \(parents.count) inputs")
+        for (p, gp) in zip(parents, grads) {
+            if let p, let gp { p.accumulate(gp.detached()) }
+        }
+    }
+
     func accumulate(_ g: Tensor) {
         if grad == nil {
             grad = g
@@ -105,15 +115,11 @@ extension Tensor {
         withoutGradient {
             for n in order.reversed() {
                 guard let pullback = n.pullback, let g = n.grad else { continue }
-                let step = {
-                    let grads = pullback(g)
-                    precondition(grads.count == n.parents.count,
-                                 "backward: pullback returned \(grads.count) gradients for \(n.parents.count) inputs")
-                    for (p, gp) in zip(n.parents, grads) {
-                        if let p, let gp { p.accumulate(gp.detached()) }
-                    }
+                if profiling {
+                    Profiler.backward(n.op) { n.propagate(pullback, g) }
+                } else {
+                    n.propagate(pullback, g)
                 }
-                if profiling { Profiler.backward(n.op, step) } else { step() }
                 if !n.isLeaf { n.grad = nil }
             }
         }

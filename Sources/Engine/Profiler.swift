@@ -25,6 +25,17 @@ public enum Profiler {
         var entries: [String: Entry] = [:]
         var last: ContinuousClock.Instant?
         var lastFlops = 0
+
+        mutating func charge(_ name: String, calls: Int = 0, forward: Double = 0, forwardFlops: Int = 0,
+                             backward: Double = 0, backwardFlops: Int = 0) {
+            var e = entries[name] ?? Entry(op: name)
+            e.calls += calls
+            e.forwardSeconds += forward
+            e.forwardFlops += forwardFlops
+            e.backwardSeconds += backward
+            e.backwardFlops += backwardFlops
+            entries[name] = e
+        }
     }
 
     @TaskLocal private static var active = false
@@ -53,14 +64,11 @@ public enum Profiler {
     static func forward(_ op: StaticString) {
         let now = clock.now, flops = BLAS.flops.load(ordering: .relaxed)
         state.withLock { s in
-            let name = opName(op)
-            var e = s.entries[name] ?? Entry(op: name)
-            e.calls += 1
             if let last = s.last {
-                e.forwardSeconds += seconds(now - last)
-                e.forwardFlops += flops - s.lastFlops
+                s.charge(opName(op), calls: 1, forward: seconds(now - last), forwardFlops: flops - s.lastFlops)
+            } else {
+                s.charge(opName(op), calls: 1)
             }
-            s.entries[name] = e
             s.last = now
             s.lastFlops = flops
         }
@@ -70,29 +78,15 @@ public enum Profiler {
     static func backward<R>(_ op: StaticString, _ body: () -> R) -> R {
         let start = clock.now, flops = BLAS.flops.load(ordering: .relaxed)
         let r = body()
-        record(op, backward: seconds(clock.now - start), flops: BLAS.flops.load(ordering: .relaxed) - flops)
+        let time = seconds(clock.now - start), work = BLAS.flops.load(ordering: .relaxed) - flops
+        state.withLock { $0.charge(opName(op), backward: time, backwardFlops: work) }
         return r
     }
 
     /// Adds time measured elsewhere (e.g. the optimizer step) under `name`, as backward-side work.
     public static func add(_ name: String, seconds: Double, calls: Int = 1) {
         guard isEnabled else { return }
-        state.withLock { s in
-            var e = s.entries[name] ?? Entry(op: name)
-            e.calls += calls
-            e.backwardSeconds += seconds
-            s.entries[name] = e
-        }
-    }
-
-    private static func record(_ op: StaticString, backward: Double, flops: Int) {
-        state.withLock { s in
-            let name = opName(op)
-            var e = s.entries[name] ?? Entry(op: name)
-            e.backwardSeconds += backward
-            e.backwardFlops += flops
-            s.entries[name] = e
-        }
+        state.withLock { $0.charge(name, calls: calls, backward: seconds) }
     }
 
     /// Totals so far, the most expensive first.

@@ -42,8 +42,13 @@ extension Kernels {
 
     /// σ(x) = 1 / (1 + e^-x) of eight values, without overflow for large |x|.
     @inline(__always) static func sigmoid(_ x: FastMath.Vector) -> FastMath.Vector {
-        let e = FastMath.exp(-FastMath.abs(x))
-        return FastMath.Vector(repeating: 1).replacing(with: e, where: x .< 0) / (1 + e)
+        sigmoid(x, expNegativeAbs: FastMath.exp(-FastMath.abs(x)))
+    }
+
+    /// σ(x) from e = e^−|x| (callers that need e for something else too).
+    @inline(__always)
+    static func sigmoid(_ x: FastMath.Vector, expNegativeAbs e: FastMath.Vector) -> FastMath.Vector {
+        FastMath.Vector(repeating: 1).replacing(with: e, where: x .< 0) / (1 + e)
     }
 
     /// Row-wise max-subtracted softmax of a [rows, n] buffer.

@@ -55,8 +55,7 @@ extension Kernels {
             if let pw { l *= FastMath.load(pw, i, n) }
             FastMath.store(l, loss, i, n)
             if let ps {
-                let sigma = FastMath.Vector(repeating: 1).replacing(with: e, where: z .< 0) / (1 + e)
-                FastMath.store(sigma, ps, i, n)
+                FastMath.store(sigmoid(z, expNegativeAbs: e), ps, i, n)
             }
             i += 8
         }
