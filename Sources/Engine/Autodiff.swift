@@ -3,7 +3,8 @@
 /// Every differentiable op computes its value with a kernel and records a pullback right below it
 /// (`Tensor.record`). The graph is a DAG of ``GraphNode``s referenced from the tensors; ``Tensor/backward()``
 /// sorts it topologically, runs the pullbacks in reverse order, accumulates gradients where a value is
-/// used more than once (`+=`, never `=`), keeps the gradients of leaves only, and then releases the graph.
+/// used more than once (`+=`, never `=`), keeps the gradients of leaves only, and releases each node (its pullback
+/// and the tensors saved for it) as soon as its pullback has run.
 
 /// One value in the graph: its parents, its pullback, and (for leaves) its accumulated gradient.
 final class GraphNode: @unchecked Sendable {
@@ -120,10 +121,17 @@ extension Tensor {
                 } else {
                     n.propagate(pullback, g)
                 }
-                if !n.isLeaf { n.grad = nil }
+                // Done with this node: drop its gradient and, as PyTorch does without retain_graph, the
+                // pullback and with it the tensors saved for backward, so activations are freed as the
+                // backward pass moves down the graph instead of all at its end.
+                if !n.isLeaf {
+                    n.grad = nil
+                    n.pullback = nil
+                    n.parents = []
+                }
             }
         }
-        // Release the graph: intermediate nodes forget parents and closures (and with them saved tensors).
+        // Release the rest of the graph (nodes no gradient reached).
         for n in order where !n.isLeaf {
             n.pullback = nil
             n.parents = []

@@ -8,8 +8,10 @@ import Glibc
 /// A training step frees and re-allocates the same activation and gradient sizes every step. Through malloc,
 /// many of those blocks came back as fresh pages (about 60,000 page faults per demo-preset step, each one a
 /// zeroed 4 KiB page); reusing a freed block of the same size touches no new pages. Blocks below
-/// ``minimumBytes`` go to malloc as before. The cache holds at most ``capacityBytes`` (`RMAE_CACHE_MB`,
-/// default a quarter of physical memory); ``release()`` empties it.
+/// ``minimumBytes`` go to malloc as before. A request no cached block fits first returns the longest-waiting
+/// blocks to malloc (``BlockPool``), so that sizes the step no longer asks for do not pile up. The cache
+/// holds at most ``capacityBytes`` (`RMAE_CACHE_MB`, default a quarter of physical memory); ``release()``
+/// empties it.
 public enum BufferCache {
     /// Blocks at least this large are cached.
     public static let minimumBytes = 64 << 10
@@ -21,21 +23,20 @@ public enum BufferCache {
         return pages > 0 && size > 0 ? pages * size / 4 : 1 << 30
     }()
 
-    private struct State {
-        var free: [Int: [UInt]] = [:]   // addresses (raw pointers are not Sendable)
-        var bytes = 0
-    }
+    private static let state = Mutex(BlockPool(capacity: capacityBytes))
 
-    private static let state = Mutex(State())
-
-    /// A cached block of exactly `bytes` bytes (64-byte aligned), or nil.
+    /// A cached block of exactly `bytes` bytes (64-byte aligned), or nil. On a miss, blocks that have waited
+    /// longest are handed back to malloc first, at least `bytes` of them, so that malloc can serve this and
+    /// later requests of other sizes from memory the process already holds instead of growing.
     static func take(_ bytes: Int) -> UnsafeMutableRawPointer? {
         guard bytes >= minimumBytes else { return nil }
-        let address: UInt? = state.withLock { s in
-            guard let p = s.free[bytes]?.popLast() else { return nil }
-            s.bytes -= bytes
-            return p
+        var evicted: [UInt] = []
+        let address: UInt? = state.withLock { pool in
+            if let hit = pool.take(bytes) { return hit }
+            evicted = pool.evict(atLeast: bytes)
+            return nil
         }
+        for a in evicted { UnsafeMutableRawPointer(bitPattern: a)?.deallocate() }
         return address.flatMap { UnsafeMutableRawPointer(bitPattern: $0) }
     }
 
@@ -44,23 +45,19 @@ public enum BufferCache {
     static func give(_ pointer: UnsafeMutableRawPointer, _ bytes: Int) -> Bool {
         guard bytes >= minimumBytes else { return false }
         let address = UInt(bitPattern: pointer)
-        return state.withLock { s in
-            guard s.bytes + bytes <= capacityBytes else { return false }
-            s.free[bytes, default: []].append(address)
-            s.bytes += bytes
-            return true
-        }
+        return state.withLock { $0.give(address, bytes) }
     }
+
+    /// The most bytes that live tensors held at one time in this process (activations, gradients, weights,
+    /// optimizer state; not the blocks waiting in this cache, nor malloc's own overhead).
+    public static var peakTensorBytes: Int { TensorStorage.peakBytes.load(ordering: .relaxed) }
 
     /// Bytes currently held for reuse.
     public static var cachedBytes: Int { state.withLock { $0.bytes } }
 
     /// Frees every cached block.
     public static func release() {
-        let blocks: [UInt] = state.withLock { s in
-            defer { s = State() }
-            return s.free.values.flatMap { $0 }
-        }
+        let blocks: [UInt] = state.withLock { $0.evict(atLeast: .max) }
         for a in blocks { UnsafeMutableRawPointer(bitPattern: a)?.deallocate() }
     }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 #if os(Linux)
 /// glibc's `int mallopt(int param, int value)` (malloc.h is not part of the Glibc module).
 @_silgen_name("mallopt")
@@ -8,6 +9,9 @@ private func glibcMallopt(_ param: Int32, _ value: Int32) -> Int32
 ///
 /// Shared between tensor values until one of them writes (copy-on-write, as swift-nio's `ByteBuffer`).
 final class TensorStorage: @unchecked Sendable {
+    /// Bytes held by all tensor buffers now, and the most held at once so far (``BufferCache/peakTensorBytes``).
+    static let liveBytes = Atomic<Int>(0)
+    static let peakBytes = Atomic<Int>(0)
     let count: Int
     let base: UnsafeMutablePointer<Float>
 
@@ -29,6 +33,8 @@ final class TensorStorage: @unchecked Sendable {
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
         let raw = BufferCache.take(bytes) ?? UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
         base = raw.bindMemory(to: Float.self, capacity: Swift.max(count, 1))
+        let now = Self.liveBytes.add(bytes, ordering: .relaxed).newValue
+        _ = Self.peakBytes.max(now, ordering: .relaxed)
     }
 
     /// A zero-filled buffer.
@@ -47,6 +53,7 @@ final class TensorStorage: @unchecked Sendable {
 
     deinit {
         let bytes = Swift.max(count, 1) * MemoryLayout<Float>.stride
+        Self.liveBytes.subtract(bytes, ordering: .relaxed)
         if !BufferCache.give(UnsafeMutableRawPointer(base), bytes) { UnsafeMutableRawPointer(base).deallocate() }
     }
 }

@@ -120,7 +120,7 @@ public struct RegionBranch: Module {
             var q = proj(projNorm(pooled))                                                   // (B, k, Drd)
             for blk in decBlocks { q = blk(q, memory: memory) }
             let y = expansion!(q, memory: memory)                                            // (B, k, N+1, Drd)
-            return pred(y.gelu()).slice(alongAxis: 2, 1..<(n + 1))                           // (B, k, N, P)
+            return pred(gelu: y).slice(alongAxis: 2, 1..<(n + 1))                            // (B, k, N, P)
         case .channel:
             let r = unshuffleWithoutCls(proj(projNorm(f.tokens)), maskToken: regionMaskToken!, idsRestore: masking.idsRestore)
             var x = r + memory.slice(alongAxis: 1, 1..<(n + 1)) + crossPosEmbed.slice(alongAxis: 0, 1..<(n + 1))

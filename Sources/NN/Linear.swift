@@ -21,6 +21,9 @@ public struct Linear: Module {
     /// `[..., in] -> [..., out]`
     public func callAsFunction(_ x: Tensor) -> Tensor { linear(x, weight, bias) }
 
+    /// `self(h.gelu())`, keeping only h for the backward pass (``geluLinear(_:_:_:)``).
+    public func callAsFunction(gelu h: Tensor) -> Tensor { geluLinear(h, weight, bias) }
+
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
         try body(prefix + "weight", &weight)
         if bias != nil { try body(prefix + "bias", &bias!) }

@@ -8,8 +8,8 @@ public struct MLP: Module {
         fc2 = Linear(hidden, dim, using: &rng)
     }
 
-    /// `[..., C] -> [..., C]`
-    public func callAsFunction(_ x: Tensor) -> Tensor { fc2(fc1(x).gelu()) }
+    /// `[..., C] -> [..., C]`; GELU's output is recomputed in the backward pass rather than kept.
+    public func callAsFunction(_ x: Tensor) -> Tensor { fc2(gelu: fc1(x)) }
 
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
         try fc1.forEachParameter(prefix: prefix + "fc1.", body)

@@ -44,12 +44,6 @@ struct BenchTrain: ParsableCommand {
         let maps = regions > 0 ? Tensor(shape: [batch, regions, c.imgSize, c.imgSize],
                                         (0..<(batch * regions * c.imgSize * c.imgSize)).map { _ in rng.uniform() > 0.5 ? 1 : 0 }) : nil
 
-        // sgemm reference throughput, measured in this run, for model-FLOP utilisation.
-        let (m, n, k) = (2048, 2048, 1024)
-        let a = Tensor.full([m, k], 0.5), b = Tensor.full([k, n], 0.25)
-        let gemmSeconds = time(5) { _ = Tensor.matmul(a, b) }
-        let peakGflops = 2 * Double(m * n * k) / gemmSeconds / 1e9
-
         var samples: [Double] = []
         var phases = [0.0, 0.0, 0.0]   // forward, backward, optimizer
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
@@ -62,11 +56,15 @@ struct BenchTrain: ParsableCommand {
             var forwardDone = start, backwardDone = start
             func step() {
                 Profiler.mark()
-                let watched = model.watchingParameters()
-                let loss = watched(images: images, regions: maps, masking: masking).loss
-                forwardDone = clock.now
-                loss.backward()
-                let grads = watched.parameterGradients()
+                // The watched copy shares the parameters' storage: it must be gone before the in-place update,
+                // or every parameter is copied (as in Trainer.trainStep).
+                let grads = { () -> [String: Tensor] in
+                    let watched = model.watchingParameters()
+                    let loss = watched(images: images, regions: maps, masking: masking).loss
+                    forwardDone = clock.now
+                    loss.backward()
+                    return watched.parameterGradients()
+                }()
                 backwardDone = clock.now
                 optimizer.update(&model, along: grads)
                 Profiler.add("adamw", seconds: seconds(clock.now - backwardDone))
@@ -81,10 +79,18 @@ struct BenchTrain: ParsableCommand {
             flopsPerStep = BLAS.flops.load(ordering: .relaxed) - before
             if i >= 2 { samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
         }
+        let peakRSS = peakRSSMegabytes()   // of training alone, before the reference product below
+        let peakTensors = BufferCache.peakTensorBytes >> 20
+
+        // sgemm reference throughput, measured in this run, for model-FLOP utilisation.
+        let (m, n, k) = (2048, 2048, 1024)
+        let a = Tensor.full([m, k], 0.5), b = Tensor.full([k, n], 0.25)
+        let gemmSeconds = time(5) { _ = Tensor.matmul(a, b) }
+        let peakGflops = 2 * Double(m * n * k) / gemmSeconds / 1e9
         samples.sort()
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
-        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) forward_s=\(fmt4(phases[0] / Double(steps))) backward_s=\(fmt4(phases[1] / Double(steps))) optimizer_s=\(fmt4(phases[2] / Double(steps))) peak_rss_mb=\(peakRSSMegabytes())")
+        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) forward_s=\(fmt4(phases[0] / Double(steps))) backward_s=\(fmt4(phases[1] / Double(steps))) optimizer_s=\(fmt4(phases[2] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
         if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps)) }
     }
 

@@ -84,6 +84,26 @@ import TestSupport
         }
     }
 
+    @Test func geluLinearLayer() {
+        let h = randomTensor([2, 3, 4], low: -3, high: 3, seed: 1), w = randomTensor([5, 4], seed: 2), b = randomTensor([5], seed: 3)
+        gradcheck([h, w, b], "geluLinear") { geluLinear($0[0], $0[1], $0[2]) }
+        gradcheck([h, w], "geluLinear no bias") { geluLinear($0[0], $0[1], nil) }
+    }
+
+    /// The fused op gives the composed op's values and gradients exactly (same kernels, same order).
+    @Test func geluLinearEqualsComposition() {
+        let h = randomTensor([3, 7, 24], low: -4, high: 4, seed: 4), w = randomTensor([10, 24], seed: 5)
+        let b = randomTensor([10], seed: 6), r = randomTensor([3, 7, 10], seed: 7)
+        func run(_ f: (Tensor, Tensor, Tensor) -> Tensor) -> [[Float]] {
+            let (hw, ww, bw) = (h.watched(), w.watched(), b.watched())
+            let y = f(hw, ww, bw)
+            (y * r).sum().backward()
+            return [y.scalars, hw.grad!.scalars, ww.grad!.scalars, bw.grad!.scalars]
+        }
+        let fused = run { geluLinear($0, $1, $2) }, composed = run { linear($0.gelu(), $1, $2) }
+        for (f, c) in zip(fused, composed) { #expect(f == c) }
+    }
+
     @Test func patchEmbedding() {
         let img = randomTensor([2, 3, 4, 4], seed: 1), w = randomTensor([5, 3, 2, 2], seed: 2), b = randomTensor([5], seed: 3)
         gradcheck([img, w, b], "patchEmbed") { patchEmbed($0[0], weight: $0[1], bias: $0[2]) }

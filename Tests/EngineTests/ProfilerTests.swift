@@ -47,4 +47,34 @@ import Testing
         #expect(small.count == 3)
         #expect(BufferCache.take(BufferCache.minimumBytes - 4) == nil)   // small blocks are never cached
     }
+
+    @Test func poolServesExactSizesNewestFirstAndEvictsOldestFirst() {
+        var pool = BlockPool(capacity: 1000)
+        let kept = [pool.give(0x100, 300), pool.give(0x200, 200), pool.give(0x300, 300), pool.give(0x400, 201)]
+        #expect(kept == [true, true, true, false])       // the last is over capacity: the caller frees it
+        let newest = pool.take(300), otherSize = pool.take(250)
+        #expect(newest == 0x300)                         // newest of its size
+        #expect(otherSize == nil)                        // no other size is handed out
+        let evicted = pool.evict(atLeast: 250)
+        #expect(evicted == [0x100])                      // oldest first, only as much as asked
+        #expect(pool.bytes == 200 && pool.blocks == 1)
+        let keptAgain = pool.give(0x300, 300)
+        let all = pool.evict(atLeast: .max)
+        #expect(keptAgain && all == [0x200, 0x300])      // the stale entry of 0x300's first stay is skipped
+        let none = pool.take(200)
+        #expect(pool.bytes == 0 && none == nil)
+    }
+
+    @Test func poolQueueStaysBoundedWhenEveryRequestHits() {
+        var pool = BlockPool(capacity: 1 << 30)
+        var allHit = true
+        for _ in 0..<10_000 {
+            allHit = allHit && pool.give(0x1000, 100) && pool.take(100) == 0x1000
+        }
+        #expect(allHit)
+        let kept = pool.give(0x2000, 100)
+        #expect(kept && pool.queueLength <= 1026)
+        let evicted = pool.evict(atLeast: 1)
+        #expect(evicted == [0x2000])
+    }
 }

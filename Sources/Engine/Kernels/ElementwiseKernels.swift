@@ -75,7 +75,7 @@ extension Kernels {
         case .log: mapVectors(x, y, r) { FastMath.log($0) }
         case .sqrt: for i in r { y[i] = x[i].squareRoot() }
         case .square: for i in r { y[i] = x[i] * x[i] }
-        case .gelu: mapVectors(x, y, r) { gelu($0) }
+        case .gelu: geluValues(x, y, r)
         case .sigmoid: mapVectors(x, y, r) { sigmoid($0) }
         }
     }
