@@ -16,17 +16,8 @@ public func geluLinear(_ h: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor
     guard GradMode.isEnabled && (h.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true) else {
         return linear(h.gelu(), weight, bias)
     }
-    precondition(weight.rank == 2, "geluLinear: weight must be [out, in], got \(weight.shape)")
-    let (outF, inF) = (weight.shape[0], weight.shape[1])
-    precondition(h.shape.last == inF, "geluLinear: input shape \(h.shape) does not end in \(inF) (weight \(weight.shape))")
-    if let bias { precondition(bias.shape == [outF], "geluLinear: bias shape \(bias.shape) for weight \(weight.shape)") }
-    let rows = h.count / Swift.max(inF, 1)
-    let outShape = Array(h.shape.dropLast()) + [outF]
-    let a = Kernels.map(h, .gelu)   // freed when this function returns
-    let out = Tensor.make(outShape) { po in
-        BLAS.gemm(transB: true, m: rows, n: outF, k: inF, a: a.ptr, lda: inF, b: weight.ptr, ldb: inF,
-                  c: po, ldc: outF, rowBias: bias?.ptr)
-    }
+    let (rows, outF, inF) = Kernels.linearShape(h, weight, bias, op: "geluLinear")
+    let out = Kernels.linearForward(Kernels.map(h, .gelu), weight, bias, rows: rows)   // gelu(h) freed at once
     let inputs = bias.map { [h, weight, $0] } ?? [h, weight]
     return Tensor.record(out, inputs: inputs) { g in
         // a = gelu(h) and its slope, recomputed in one pass.

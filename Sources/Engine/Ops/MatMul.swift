@@ -58,16 +58,8 @@ extension Tensor {
 ///   - bias: `[out]` or nil
 /// - Returns: `[..., out]`
 public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
-    precondition(weight.rank == 2, "linear: weight must be [out, in], got \(weight.shape)")
-    let (outF, inF) = (weight.shape[0], weight.shape[1])
-    precondition(x.shape.last == inF, "linear: input shape \(x.shape) does not end in \(inF) (weight \(weight.shape))")
-    if let bias { precondition(bias.shape == [outF], "linear: bias shape \(bias.shape) for weight \(weight.shape)") }
-    let rows = x.count / Swift.max(inF, 1)
-    let outShape = Array(x.shape.dropLast()) + [outF]
-    let out = Tensor.make(outShape) { po in
-        BLAS.gemm(transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
-                  c: po, ldc: outF, rowBias: bias?.ptr)
-    }
+    let (rows, outF, inF) = Kernels.linearShape(x, weight, bias, op: "linear")
+    let out = Kernels.linearForward(x, weight, bias, rows: rows)
     let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
     return Tensor.record(out, inputs: inputs) { g in
         var grads: [Tensor?] = [
@@ -84,6 +76,24 @@ public func linear(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?) -> Tensor {
 }
 
 extension Kernels {
+    /// Checks the shapes of `x [..., in]`, `weight [out, in]`, `bias [out]`: (rows of x, out, in).
+    static func linearShape(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, op: String) -> (rows: Int, outF: Int, inF: Int) {
+        precondition(weight.rank == 2, "\(op): weight must be [out, in], got \(weight.shape)")
+        let (outF, inF) = (weight.shape[0], weight.shape[1])
+        precondition(x.shape.last == inF, "\(op): input shape \(x.shape) does not end in \(inF) (weight \(weight.shape))")
+        if let bias { precondition(bias.shape == [outF], "\(op): bias shape \(bias.shape) for weight \(weight.shape)") }
+        return (x.count / Swift.max(inF, 1), outF, inF)
+    }
+
+    /// `x Wᵀ + b` as a new tensor `[..., out]` (no graph).
+    static func linearForward(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, rows: Int) -> Tensor {
+        let (outF, inF) = (weight.shape[0], weight.shape[1])
+        return Tensor.make(Array(x.shape.dropLast()) + [outF]) { po in
+            BLAS.gemm(transB: true, m: rows, n: outF, k: inF, a: x.ptr, lda: inF, b: weight.ptr, ldb: inF,
+                      c: po, ldc: outF, rowBias: bias?.ptr)
+        }
+    }
+
     /// Σ over rows of a [rows, cols] buffer (bias gradients over B·N rows): blocks of 32 rows are summed in
     /// Float32, the blocks in Float64. Columns are split over the threads, so each column's sum keeps one
     /// fixed order whatever the thread count.
