@@ -65,7 +65,7 @@ let package = Package(
             ]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Engine"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "Models"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),

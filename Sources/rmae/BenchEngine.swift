@@ -82,11 +82,13 @@ func time(_ repeats: Int, _ body: () -> Void) -> Double {
     for _ in 0..<max(1, repeats) {
         let start = clock.now
         body()
-        let d = clock.now - start
-        samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18)
+        samples.append(seconds(clock.now - start))
     }
     return samples.sorted()[samples.count / 2]
 }
+
+/// A duration in seconds.
+func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
 
 func fmt(_ x: Double) -> String {
     let r = (x * 100).rounded() / 100

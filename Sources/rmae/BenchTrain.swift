@@ -46,7 +46,6 @@ struct BenchTrain: ParsableCommand {
 
         var samples: [Double] = []
         var phases = [0.0, 0.0, 0.0]   // forward, backward, optimizer
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
         var flopsPerStep = 0
         let clock = ContinuousClock()
         for i in 0..<(steps + 2) {
@@ -77,7 +76,7 @@ struct BenchTrain: ParsableCommand {
                 phases[2] += seconds(clock.now - backwardDone)
             }
             flopsPerStep = BLAS.flops.load(ordering: .relaxed) - before
-            if i >= 2 { samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
+            if i >= 2 { samples.append(seconds(d)) }
         }
         let peakRSS = peakRSSMegabytes()   // of training alone, before the reference product below
         let peakTensors = BufferCache.peakTensorBytes >> 20

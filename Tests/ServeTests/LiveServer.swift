@@ -1,3 +1,4 @@
+import TestSupport
 import Data
 import Foundation
 #if canImport(FoundationNetworking)
@@ -16,13 +17,7 @@ struct LiveServer: Sendable {
         .deletingLastPathComponent()
     static let demoFolder = repository.appendingPathComponent("data/demo")
 
-    static func config() -> ModelConfig {
-        var c = ModelConfig()
-        (c.imgSize, c.patchSize, c.embedDim, c.depth, c.numHeads) = (32, 8, 32, 2, 2)
-        (c.decoderEmbedDim, c.decoderDepth, c.decoderNumHeads) = (16, 1, 2)
-        (c.regionEncDim, c.regionEncNumHeads, c.regionDecDim, c.regionDecNumHeads, c.numRegion) = (16, 2, 16, 2, 2)
-        return c
-    }
+    static func config() -> ModelConfig { TestModelConfigs.small() }
 
     /// Starts a server and waits until it listens.
     static func start(maxUploadBytes: Int = 10 << 20) async throws -> LiveServer {

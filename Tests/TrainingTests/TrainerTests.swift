@@ -8,7 +8,7 @@ import Training
 @Suite(.serialized) struct TrainerTests {
     static func config(steps: Int, dir: URL) -> TrainingConfig {
         var c = TrainingConfig()
-        c.model = ModelStructureFixtures.tiny()
+        c.model = TestModelConfigs.tiny()
         c.batchSize = 2
         c.steps = steps
         c.warmupSteps = 2
@@ -124,16 +124,5 @@ import Training
         defer { try? FileManager.default.removeItem(at: partial) }
         let loaded = try TrainingConfig.load(yaml: partial)
         #expect(loaded.model.embedDim == 384 && loaded.model.numRegion == 4 && loaded.blr == 1e-4 && loaded.batchSize == 4096)
-    }
-}
-
-enum ModelStructureFixtures {
-    /// A model small enough for loop tests: 16 px, patch 4, k = 2.
-    static func tiny() -> ModelConfig {
-        var c = ModelConfig()
-        (c.imgSize, c.patchSize, c.embedDim, c.depth, c.numHeads) = (16, 4, 16, 1, 2)
-        (c.decoderEmbedDim, c.decoderDepth, c.decoderNumHeads) = (16, 1, 2)
-        (c.regionEncDim, c.regionEncNumHeads, c.regionDecDim, c.regionDecNumHeads, c.numRegion) = (16, 2, 16, 2, 2)
-        return c
     }
 }

@@ -1,17 +1,11 @@
+import TestSupport
 import Engine
 import Models
 import Regions
 
 /// A fixture-sized R-MAE (32 px, patch 8: G = 4, N = 16; widths 16–32) and synthetic photos.
 enum InferenceFixtures {
-    static func config(variant: RegionVariant = .length) -> ModelConfig {
-        var c = ModelConfig()
-        (c.imgSize, c.patchSize, c.embedDim, c.depth, c.numHeads) = (32, 8, 32, 2, 2)
-        (c.decoderEmbedDim, c.decoderDepth, c.decoderNumHeads) = (16, 1, 2)
-        (c.regionEncDim, c.regionEncNumHeads, c.regionDecDim, c.regionDecNumHeads, c.numRegion) = (16, 2, 16, 2, 2)
-        c.variant = variant
-        return c
-    }
+    static func config(variant: RegionVariant = .length) -> ModelConfig { TestModelConfigs.small(variant: variant) }
 
     static func model(variant: RegionVariant = .length) throws -> RegionMAE {
         try RegionMAE(config: config(variant: variant), seed: 3)

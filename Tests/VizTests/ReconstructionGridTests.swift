@@ -5,16 +5,9 @@ import TestSupport
 import Viz
 
 @Suite struct ReconstructionGridTests {
-    static func tinyConfig() -> ModelConfig {
-        var c = ModelConfig()
-        (c.imgSize, c.patchSize, c.embedDim, c.depth, c.numHeads) = (16, 4, 16, 1, 2)
-        (c.decoderEmbedDim, c.decoderDepth, c.decoderNumHeads) = (16, 1, 2)
-        (c.regionEncDim, c.regionEncNumHeads, c.regionDecDim, c.regionDecNumHeads, c.numRegion) = (16, 2, 16, 2, 2)
-        return c
-    }
 
     @Test func gridShowsMaskedReconstructionOriginalAndRegions() throws {
-        let c = Self.tinyConfig()
+        let c = TestModelConfigs.tiny()
         let model = try RegionMAE(config: c, seed: 1)
         let images = randomTensor([2, 3, 16, 16], seed: 4)
         let regions = Tensor(shape: [2, 2, 16, 16], (0..<(2 * 2 * 256)).map { Float(($0 / 16) % 2) })

@@ -37,7 +37,7 @@ extension Kernels {
             }
             BLAS.gemm(m: lq, n: d, k: lk, a: s, lda: ld, b: v, ldb: l.vRow, c: out + b * lq * c + t * d, ldc: c, parallel: false)
             // The padding columns now hold 0 (normalised e^−∞); the next task's scores need −∞ there again.
-            if ld > lk { padScores(s, rows: lq, lk: lk, ld: ld) }
+            padScores(s, rows: lq, lk: lk, ld: ld)
         }
     }
 
@@ -66,7 +66,7 @@ extension Kernels {
         Parallel.forTasks(batch * heads) { task, worker in
             let b = task / heads, t = task % heads
             let p = scratch + worker * per, dp = p + lq * ld, delta = dp + lq * ld
-            if ld > lk { padScores(p, rows: lq, lk: lk, ld: ld) }
+            padScores(p, rows: lq, lk: lk, ld: ld)
             let q = l.q + b * l.qBatch + t * d, k = l.k + b * l.kBatch + t * d, v = l.v + b * l.vBatch + t * d
             let dq = g.q + b * g.qBatch + t * d, dk = g.k + b * g.kBatch + t * d, dv = g.v + b * g.vBatch + t * d
             let dO = dout + b * lq * c + t * d, o = out + b * lq * c + t * d
