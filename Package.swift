@@ -2,20 +2,6 @@
 // R-MAE in Swift: rooms as in ../shared/design/STYLE.md, arrows pointing downward only.
 import PackageDescription
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-// The engine's own kernels (exp, erf, LayerNorm, softmax...) vectorise with AVX2 + FMA; baseline x86-64 has
-// only SSE2. Every x86-64 server CPU since 2013 (Intel Haswell, AMD Zen) has them. Set RMAE_PORTABLE=1 to
-// build for baseline x86-64 instead.
-var engineSwiftSettings: [SwiftSetting] = []
-#if arch(x86_64)
-if getenv("RMAE_PORTABLE") == nil {
-    engineSwiftSettings.append(.unsafeFlags(["-target-cpu", "haswell"]))
-}
-#endif
-
 let package = Package(
     name: "rmae-swift",
     platforms: [.macOS(.v14)],
@@ -45,8 +31,11 @@ let package = Package(
             name: "CMPI", pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]),
 
+        // MARK: Hot loops in C, compiled per CPU level (AVX-512, AVX2 + FMA, baseline) with run-time dispatch
+        .target(name: "CKernels"),
+
         // MARK: Core library
-        .target(name: "Engine", dependencies: ["COpenBLAS"], swiftSettings: engineSwiftSettings),
+        .target(name: "Engine", dependencies: ["COpenBLAS", "CKernels"]),
         .target(name: "NN", dependencies: ["Engine"]),
         .target(name: "Models", dependencies: ["NN", "Engine"]),
         .target(name: "Regions"),
@@ -66,7 +55,7 @@ let package = Package(
 
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Engine", "Models"], path: "Tests/TestSupport"),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Engine", "Data", "TestSupport"]),

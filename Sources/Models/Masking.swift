@@ -25,6 +25,9 @@ public struct Masking: Sendable, Equatable {
         Masking(idsShuffle: (0..<batch).map { _ in rng.permutation(patches) })
     }
 
+    /// The masking of the images in `range` (a share of the batch).
+    public func images(_ range: Range<Int>) -> Masking { Masking(idsShuffle: Array(idsShuffle[range])) }
+
     public var batch: Int { idsShuffle.count }
     public var patches: Int { idsShuffle.first?.count ?? 0 }
 

@@ -36,45 +36,28 @@ public final class AdamW {
     /// The weight decay applied to a parameter.
     public func weightDecay(for name: String, shape: [Int]) -> Float { noDecay(name, shape) ? 0 : weightDecay }
 
-    /// One update of every parameter of `model` that has a gradient in `gradients`.
-    public func update<M: Module>(_ model: inout M, along gradients: [String: Tensor]) {
+    /// One update of every parameter of `model` that has a gradient in `gradients`, each in one fused
+    /// vectorised pass over parameter, gradient and both moments (``Engine/Tensor/adamwUpdate(_:gradient:firstMoment:secondMoment:_:)``),
+    /// in place: no allocation after the first step.
+    /// - Returns: how many values the update left non-finite (parameters or second moments); 0 when all is well.
+    @discardableResult
+    public func update<M: Module>(_ model: inout M, along gradients: [String: Tensor]) -> Int {
         step += 1
-        let t = Float(step)
-        let bc1 = 1 - pow(beta1, t), bc2 = 1 - pow(beta2, t)
-        let stepSize = learningRate / bc1, bc2Sqrt = bc2.squareRoot()
-        let (b1, b2, eps, lr) = (beta1, beta2, self.eps, learningRate)
+        var nonFinite = 0
         model.forEachParameter(prefix: "") { name, p in
             guard let g = gradients[name] else { return }
             precondition(g.shape == p.shape, "AdamW: gradient for '\(name)' has shape \(g.shape), parameter \(p.shape)")
-            let wd = weightDecay(for: name, shape: p.shape)
-            var m = firstMoment[name] ?? .zeros(p.shape)
-            var v = secondMoment[name] ?? .zeros(p.shape)
-            firstMoment[name] = nil; secondMoment[name] = nil   // keep m, v uniquely referenced: update in place
-            let detachedNode = p.detached()
-            p = detachedNode
-            g.withUnsafeBufferPointer { gp in
-                m.withUnsafeMutableBufferPointer { mp in
-                    v.withUnsafeMutableBufferPointer { vp in
-                        p.withUnsafeMutableBufferPointer { pp in
-                            let n = pp.count
-                            let (pp, mp, vp, gp) = (pp.baseAddress!, mp.baseAddress!, vp.baseAddress!, gp.baseAddress!)
-                            Parallel.forRanges(n) { r in
-                                for i in r {
-                                    let gi = gp[i]
-                                    if wd != 0 { pp[i] *= 1 - lr * wd }
-                                    mp[i] += (1 - b1) * (gi - mp[i])
-                                    vp[i] = vp[i] * b2 + (1 - b2) * gi * gi
-                                    let denom = vp[i].squareRoot() / bc2Sqrt + eps
-                                    pp[i] += -stepSize * (mp[i] / denom)
-                                }
-                            }
-                        }
-                    }
-                }
-            }
+            let h = AdamWStep(learningRate: learningRate, weightDecay: weightDecay(for: name, shape: p.shape),
+                              beta1: beta1, beta2: beta2, eps: eps, step: step)
+            // Taken out of the dictionaries so each is uniquely referenced and updated in place.
+            var m = firstMoment.removeValue(forKey: name) ?? .zeros(p.shape)
+            var v = secondMoment.removeValue(forKey: name) ?? .zeros(p.shape)
+            p = p.detached()   // (no second reference may stay alive, or the update copies the parameter)
+            nonFinite += Tensor.adamwUpdate(&p, gradient: g, firstMoment: &m, secondMoment: &v, h)
             firstMoment[name] = m
             secondMoment[name] = v
         }
+        return nonFinite
     }
 
     /// Restores state saved from ``step``, ``firstMoment`` and ``secondMoment`` (checkpoint resume).

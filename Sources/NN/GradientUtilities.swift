@@ -1,10 +1,7 @@
 /// Global L2 norm of a set of gradients, accumulated in Float64 (as `torch.nn.utils.clip_grad_norm_` reports).
 public func globalNorm(_ gradients: [String: Tensor]) -> Double {
-    var s = 0.0
-    for g in gradients.values {
-        g.withUnsafeBufferPointer { for v in $0 { s += Double(v) * Double(v) } }
-    }
-    return s.squareRoot()
+    // Keys in sorted order, so the sum does not depend on the dictionary's order.
+    gradients.keys.sorted().reduce(0.0) { $0 + gradients[$1]!.sumOfSquares }.squareRoot()
 }
 
 /// Clips gradients in place to a global norm of at most `maxNorm`, as `clip_grad_norm_`:

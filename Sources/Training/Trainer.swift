@@ -97,16 +97,25 @@ public final class Trainer {
         let scale = 1 / Float(config.accumIter)
         for micro in 0..<config.accumIter {
             let batch = try source.nextBatch()
-            let watched = model.watchingParameters()
-            let out = watched(images: batch.images, regions: batch.regions, masking: masking(for: batch, micro: micro))
-            let value = Double(out.loss.item)
+            let masking = self.masking(for: batch, micro: micro)
+            let b = batch.images.shape[0]
+            // The micro-batch in shares of images, one thread each; every share's loss is weighted by its
+            // share of the images, so the summed gradient is the whole micro-batch's (both losses are means
+            // over images with equal masked counts).
+            let (values, grads) = valueWithGradient(at: model, batch: b, shares: BatchShares.count(batch: b)) { m, r in
+                let out = m(images: batch.images.slice(alongAxis: 0, r), regions: batch.regions?.slice(alongAxis: 0, r),
+                            masking: masking.images(r))
+                let weight = Double(r.count) / Double(b)
+                return (out.loss * (Float(weight) * scale),
+                        [Double(out.loss.item), Double(out.maeLoss.item), Double(out.regionLoss.item)].map { $0 * weight })
+            }
+            let value = values.reduce(0) { $0 + $1[0] }
             // (with several ranks the check waits for the average, so every rank stops together)
             if synchronizer == nil && !value.isFinite { throw TrainingError.nonFiniteLoss(step: step + 1, value: value) }
-            (out.loss * scale).backward()
-            accumulator.add(watched.parameterGradients())
+            accumulator.add(grads)
             loss += value / Double(config.accumIter)
-            mae += Double(out.maeLoss.item) / Double(config.accumIter)
-            region += Double(out.regionLoss.item) / Double(config.accumIter)
+            mae += values.reduce(0) { $0 + $1[1] } / Double(config.accumIter)
+            region += values.reduce(0) { $0 + $1[2] } / Double(config.accumIter)
         }
         var grads = accumulator.sum
         var stop = StopSignal.isRequested

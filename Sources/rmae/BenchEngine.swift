@@ -17,7 +17,8 @@ struct BenchEngine: ParsableCommand {
     @Flag(help: "Only time the non-GEMM ops (GELU, LayerNorm, BCE, attention) on demo-preset shapes.") var ops = false
 
     func run() throws {
-        print("bench=engine threads=\(Parallel.threads) blas_threads=\(BLAS.threads) blas_core=\(BLAS.coreName)")
+        print("bench=engine threads=\(Parallel.threads) blas=\(GEMMLibrary.active) blas_available=\(GEMMLibrary.available.map(\.rawValue).joined(separator: ",")) blas_core=\(BLAS.coreName) isa=\(CPUKernels.isa) isa_supported=\(CPUKernels.supportedLevels.joined(separator: ",")) cpu_vendor=\(GEMMLibrary.isIntel ? "intel" : "other")")
+        if !GEMMLibrary.available.contains(.mkl) { print("note=mkl_absent reason=\"\(GEMMLibrary.mklDescription)\"") }
         if ops { return benchOps() }
         let m = batch * tokens
         let shapes: [(String, Int, Int, Int)] = [
@@ -27,9 +28,20 @@ struct BenchEngine: ParsableCommand {
         ]
         for (name, rows, cols, inner) in shapes {
             let a = Tensor.full([rows, inner], 0.5), b = Tensor.full([inner, cols], 0.25)
-            let seconds = time(repeats) { _ = Tensor.matmul(a, b) }
-            let gflops = 2 * Double(rows) * Double(cols) * Double(inner) / seconds / 1e9
-            print("gemm=\(name) m=\(rows) n=\(cols) k=\(inner) ms=\(fmt(seconds * 1000)) gflops=\(fmt(gflops))")
+            var c = Tensor.zeros([rows, cols])
+            // Every library present, interleaved, on the same buffers.
+            for library in GEMMLibrary.available {
+                let seconds = time(repeats) {
+                    c.withUnsafeMutableBufferPointer { pc in
+                        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
+                            BLAS.gemm(m: rows, n: cols, k: inner, a: pa.baseAddress!, lda: inner, b: pb.baseAddress!, ldb: cols,
+                                      c: pc.baseAddress!, ldc: cols, library: library)
+                        } }
+                    }
+                }
+                let gflops = 2 * Double(rows) * Double(cols) * Double(inner) / seconds / 1e9
+                print("gemm=\(name) blas=\(library) m=\(rows) n=\(cols) k=\(inner) ms=\(fmt(seconds * 1000)) gflops=\(fmt(gflops))")
+            }
         }
         for width in widths {
             var rng = RandomGenerator(seed: 0, stream: .initialization)

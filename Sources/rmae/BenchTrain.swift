@@ -45,35 +45,34 @@ struct BenchTrain: ParsableCommand {
                                         (0..<(batch * regions * c.imgSize * c.imgSize)).map { _ in rng.uniform() > 0.5 ? 1 : 0 }) : nil
 
         var samples: [Double] = []
-        var phases = [0.0, 0.0, 0.0]   // forward, backward, optimizer
+        var phases = [0.0, 0.0]   // forward and backward, optimizer
         var flopsPerStep = 0
+        let shares = BatchShares.count(batch: batch)
         let clock = ContinuousClock()
         for i in 0..<(steps + 2) {
             let masking = Masking.random(batch: batch, patches: c.numPatches, using: &rng)
             let before = BLAS.flops.load(ordering: .relaxed)
             let start = clock.now
-            var forwardDone = start, backwardDone = start
+            var gradientsDone = start
             func step() {
                 Profiler.mark()
-                // The watched copy shares the parameters' storage: it must be gone before the in-place update,
-                // or every parameter is copied (as in Trainer.trainStep).
-                let grads = { () -> [String: Tensor] in
-                    let watched = model.watchingParameters()
-                    let loss = watched(images: images, regions: maps, masking: masking).loss
-                    forwardDone = clock.now
-                    loss.backward()
-                    return watched.parameterGradients()
-                }()
-                backwardDone = clock.now
+                // As Trainer.trainStep: the batch in shares of images, one thread each. The watched copies
+                // share the parameters' storage: they must be gone before the in-place update, or every
+                // parameter is copied.
+                let grads = valueWithGradient(at: model, batch: batch, shares: shares) { m, r in
+                    let out = m(images: images.slice(alongAxis: 0, r), regions: maps?.slice(alongAxis: 0, r),
+                                masking: masking.images(r))
+                    return (out.loss * (Float(r.count) / Float(batch)), ())
+                }.gradient
+                gradientsDone = clock.now
                 optimizer.update(&model, along: grads)
-                Profiler.add("adamw", seconds: seconds(clock.now - backwardDone))
+                Profiler.add("adamw", seconds: seconds(clock.now - gradientsDone))
             }
             if profile && i >= 2 { Profiler.measure(step) } else { step() }
             let d = clock.now - start
             if i >= 2 {
-                phases[0] += seconds(forwardDone - start)
-                phases[1] += seconds(backwardDone - forwardDone)
-                phases[2] += seconds(clock.now - backwardDone)
+                phases[0] += seconds(gradientsDone - start)
+                phases[1] += seconds(clock.now - gradientsDone)
             }
             flopsPerStep = BLAS.flops.load(ordering: .relaxed) - before
             if i >= 2 { samples.append(seconds(d)) }
@@ -89,22 +88,25 @@ struct BenchTrain: ParsableCommand {
         samples.sort()
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
-        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) blas_core=\(BLAS.coreName) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) forward_s=\(fmt4(phases[0] / Double(steps))) backward_s=\(fmt4(phases[1] / Double(steps))) optimizer_s=\(fmt4(phases[2] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
-        if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps)) }
+        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) shares=\(shares) blas=\(GEMMLibrary.active) blas_core=\(BLAS.coreName) isa=\(CPUKernels.isa) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) gradient_s=\(fmt4(phases[0] / Double(steps))) optimizer_s=\(fmt4(phases[1] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
+        if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps), shares: shares) }
     }
 
     /// One line per op, most expensive first: per-step milliseconds forward / backward, share of the step,
     /// and the GEMM rate inside the op.
-    private func printProfile(steps: Int, stepSeconds: Double) {
+    /// With several shares the ops of all threads are added (thread-milliseconds), so shares are of the
+    /// threads' busy time: step time × shares.
+    private func printProfile(steps: Int, stepSeconds: Double, shares: Int) {
         let entries = Profiler.entries
         let n = Double(steps)
+        let busy = stepSeconds * Double(shares)
         let covered = entries.reduce(0) { $0 + $1.seconds } / n
-        print("profile=summary steps=\(steps) step_ms=\(fmt(stepSeconds * 1e3)) ops_ms=\(fmt(covered * 1e3)) ops=\(entries.count)")
+        print("profile=summary steps=\(steps) step_ms=\(fmt(stepSeconds * 1e3)) shares=\(shares) thread_ms=\(fmt(busy * 1e3)) ops_ms=\(fmt(covered * 1e3)) ops=\(entries.count)")
         for e in entries.prefix(top) {
             let ms = e.seconds / n * 1e3
             let flops = Double(e.forwardFlops + e.backwardFlops)
             let gemm = flops > 0 ? " gemm_gflop=\(fmt(flops / n / 1e9)) gemm_gflops=\(fmt(flops / e.seconds / 1e9))" : ""
-            print("profile op=\(e.op) calls=\(e.calls / steps) ms=\(fmt(ms)) forward_ms=\(fmt(e.forwardSeconds / n * 1e3)) backward_ms=\(fmt(e.backwardSeconds / n * 1e3)) share=\(fmt(ms / (stepSeconds * 1e3)))\(gemm)")
+            print("profile op=\(e.op) calls=\(e.calls / steps) ms=\(fmt(ms)) forward_ms=\(fmt(e.forwardSeconds / n * 1e3)) backward_ms=\(fmt(e.backwardSeconds / n * 1e3)) share=\(fmt(ms / (busy * 1e3)))\(gemm)")
         }
     }
 }

@@ -1,7 +1,7 @@
 import COpenBLAS
 import Synchronization
 
-/// The only file that calls `cblas_*`: single-precision GEMM and OpenBLAS's thread knob.
+/// Single-precision GEMM (on ``GEMMLibrary/active``) and OpenBLAS's thread knob.
 public enum BLAS {
     /// Threads a large GEMM is split over (``Parallel/threads``). OpenBLAS itself is set to one thread, once:
     /// its own pool busy-waits (sched_yield) for a while after every call and then fights our kernels' threads
@@ -20,18 +20,21 @@ public enum BLAS {
     /// `C = alpha * op(A) op(B) + beta * C`, row-major. op(A) is M×K, op(B) is K×N, C is M×N. Large products are
     /// split over ``threads`` unless `parallel` is false (callers already running on several threads).
     /// With `rowBias` (N values), C's rows are first set to it and the product is added (`beta` is then 1):
-    /// each thread fills the rows it computes, while they are in its cache.
+    /// each thread fills the rows it computes, while they are in its cache. `profiled: false` leaves the
+    /// work out of the per-op profile (callers that charge it themselves). `library` picks the sgemm (benchmarks
+    /// compare them; everything else uses ``GEMMLibrary/active``).
     @inline(__always)
     public static func gemm(
         transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
         alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
         b: UnsafePointer<Float>, ldb: Int,
         beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>? = nil,
-        parallel: Bool = true
+        parallel: Bool = true, profiled: Bool = true, library: GEMMLibrary = GEMMLibrary.active
     ) {
         _ = threads
         if m == 0 || n == 0 { return }
         flops.add(2 * m * n * k, ordering: .relaxed)
+        if profiled { Profiler.countFlops(2 * m * n * k) }
         var beta = beta
         @inline(__always) func fillBias(rows: Range<Int>, cols: Range<Int>) {
             guard let rowBias else { return }
@@ -47,11 +50,13 @@ public enum BLAS {
             }
             return
         }
-        let ta = transA ? CblasTrans : CblasNoTrans, tb = transB ? CblasTrans : CblasNoTrans
-        let parts = parallel && threads > 1 && m * n * k >= splitThreshold ? threads : 1
+        let lib = library
+        let available = parallel ? Parallel.available : 1
+        let parts = available > 1 && m * n * k >= splitThreshold ? available : 1
         if parts == 1 {
             fillBias(rows: 0..<m, cols: 0..<n)
-            cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+            lib.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                      beta: beta, c: c, ldc: ldc)
             return
         }
         // Split C by rows (A's rows) when it is tall enough, else by columns (B's columns); each part is an
@@ -65,13 +70,13 @@ public enum BLAS {
             if byRows {
                 fillBias(rows: lo..<hi, cols: 0..<n)
                 let aPart = transA ? a + lo : a + lo * lda
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(hi - lo), Int32(n), Int32(k), alpha, aPart, Int32(lda), b, Int32(ldb),
-                            beta, c + lo * ldc, Int32(ldc))
+                lib.sgemm(transA: transA, transB: transB, m: hi - lo, n: n, k: k, alpha: alpha, a: aPart, lda: lda, b: b,
+                          ldb: ldb, beta: beta, c: c + lo * ldc, ldc: ldc)
             } else {
                 fillBias(rows: 0..<m, cols: lo..<hi)
                 let bPart = transB ? b + lo * ldb : b + lo
-                cblas_sgemm(CblasRowMajor, ta, tb, Int32(m), Int32(hi - lo), Int32(k), alpha, a, Int32(lda), bPart, Int32(ldb),
-                            beta, c + lo, Int32(ldc))
+                lib.sgemm(transA: transA, transB: transB, m: m, n: hi - lo, k: k, alpha: alpha, a: a, lda: lda, b: bPart,
+                          ldb: ldb, beta: beta, c: c + lo, ldc: ldc)
             }
         }
     }

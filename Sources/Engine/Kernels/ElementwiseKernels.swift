@@ -71,23 +71,12 @@ extension Kernels {
         case let .affine(a, b): for i in r { y[i] = a * x[i] + b }
         case let .divide(s): for i in r { y[i] = x[i] / s }
         case let .reciprocal(s): for i in r { y[i] = s / x[i] }
-        case .exp: mapVectors(x, y, r) { FastMath.exp($0) }
-        case .log: mapVectors(x, y, r) { FastMath.log($0) }
+        case .exp: CPUKernels.table.exp(x + r.lowerBound, y + r.lowerBound, r.count)
+        case .log: CPUKernels.table.log(x + r.lowerBound, y + r.lowerBound, r.count)
         case .sqrt: for i in r { y[i] = x[i].squareRoot() }
         case .square: for i in r { y[i] = x[i] * x[i] }
         case .gelu: geluValues(x, y, r)
-        case .sigmoid: mapVectors(x, y, r) { sigmoid($0) }
-        }
-    }
-
-    /// `y[i] = f(x[i])` over `r`, eight at a time (the last group padded with zeros).
-    @inline(__always)
-    static func mapVectors(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ r: Range<Int>,
-                           _ f: (FastMath.Vector) -> FastMath.Vector) {
-        var i = r.lowerBound
-        while i < r.upperBound {
-            FastMath.store(f(FastMath.load(x, i, r.upperBound)), y, i, r.upperBound)
-            i += 8
+        case .sigmoid: CPUKernels.table.sigmoid(x + r.lowerBound, y + r.lowerBound, r.count)
         }
     }
 
@@ -163,7 +152,7 @@ extension Kernels {
         let rows = g.count / Swift.max(inner, 1)
         // Each thread sums its block of rows into its own Float64 buffer; the buffers are then added in
         // thread order, so the result does not depend on timing.
-        let parts = Swift.min(Parallel.threads, Swift.max(1, g.count / 65536))
+        let parts = Swift.min(Parallel.available, Swift.max(1, g.count / 65536))
         var partial = [[Double]](repeating: [], count: parts)
         let per = (rows + parts - 1) / parts
         partial.withUnsafeMutableBufferPointer { buffers in

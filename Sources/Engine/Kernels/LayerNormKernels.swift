@@ -5,20 +5,10 @@ extension Kernels {
                                  rows: Int, cols c: Int, eps: Float,
                                  out: UnsafeMutablePointer<Float>, mean: UnsafeMutablePointer<Float>,
                                  rstd: UnsafeMutablePointer<Float>) {
-        Parallel.forRanges(rows, grain: Swift.max(1, 8192 / Swift.max(c, 1))) { range in
-            for r in range {
-                let xr = x + r * c, yr = out + r * c
-                let mu = Kernels.sumDouble(xr, c) / Double(c)
-                let v = Kernels.squaredDeviationDouble(xr, c, mean: mu)
-                let rs = 1.0 / (v / Double(c) + Double(eps)).squareRoot()
-                let m = Float(mu), rsf = Float(rs)
-                mean[r] = m; rstd[r] = rsf
-                if let weight, let bias {
-                    for j in 0..<c { yr[j] = (xr[j] - m) * rsf * weight[j] + bias[j] }
-                } else {
-                    for j in 0..<c { yr[j] = (xr[j] - m) * rsf }
-                }
-            }
+        let k = CPUKernels.table
+        Parallel.forRanges(rows, grain: Swift.max(1, 8192 / Swift.max(c, 1))) { r in
+            let lo = r.lowerBound
+            k.layernorm_forward(x + lo * c, weight, bias, r.count, c, eps, out + lo * c, mean + lo, rstd + lo)
         }
     }
 
@@ -31,61 +21,28 @@ extension Kernels {
                                   mean: UnsafePointer<Float>, rstd: UnsafePointer<Float>, rows: Int, cols c: Int,
                                   dx: UnsafeMutablePointer<Float>?,
                                   dweight: UnsafeMutablePointer<Double>?, dbias: UnsafeMutablePointer<Double>?) {
-        let one = FastMath.Vector(repeating: 1)
-        @inline(__always) func weights(_ j: Int) -> FastMath.Vector { weight.map { FastMath.load($0, j, c) } ?? one }
-        let groups = (c + 7) / 8
+        let k = CPUKernels.table
         let blockRows = layerNormBlockRows
         let blocks = (rows + blockRows - 1) / blockRows
         let columnSums = dweight != nil || dbias != nil
-        // Per block: `groups` vectors of Σ dout·x̂, then `groups` of Σ dout.
-        let partial = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: columnSums ? blocks * 2 * groups : 0)
+        // Per block: c sums of dout·x̂, then c of dout.
+        let partial = UnsafeMutablePointer<Double>.allocate(capacity: columnSums ? blocks * 2 * c : 0)
         defer { partial.deallocate() }
         Parallel.forRanges(blocks, grain: Swift.max(1, 16384 / Swift.max(c * blockRows, 1))) { range in
             for block in range {
-                let sums = partial + block * 2 * groups
-                if columnSums { sums.initialize(repeating: SIMD8<Double>(repeating: 0), count: 2 * groups) }
-                for r in (block * blockRows)..<Swift.min(rows, (block + 1) * blockRows) {
-                    let xr = x + r * c, gr = dout + r * c
-                    let m = mean[r], rs = rstd[r]
-                    if let dx {
-                        // Lanes past c load as zero gradient, so they add nothing.
-                        var sg = SIMD8<Double>(repeating: 0), sgx = SIMD8<Double>(repeating: 0)
-                        var j = 0
-                        while j < c {
-                            let gh = FastMath.load(gr, j, c) * weights(j)
-                            let xh = (FastMath.load(xr, j, c) - m) * rs
-                            sg += SIMD8<Double>(gh)
-                            sgx += SIMD8<Double>(gh * xh)
-                            j += 8
-                        }
-                        let mg = Float(sg.sum() / Double(c)), mgx = Float(sgx.sum() / Double(c))
-                        let dr = dx + r * c
-                        j = 0
-                        while j < c {
-                            let gh = FastMath.load(gr, j, c) * weights(j)
-                            let xh = (FastMath.load(xr, j, c) - m) * rs
-                            FastMath.store(rs * (gh - mg - xh * mgx), dr, j, c)
-                            j += 8
-                        }
-                    }
-                    if columnSums {
-                        for q in 0..<groups {
-                            let g = FastMath.load(gr, q * 8, c)
-                            sums[q] += SIMD8<Double>(g * ((FastMath.load(xr, q * 8, c) - m) * rs))
-                            sums[groups + q] += SIMD8<Double>(g)
-                        }
-                    }
-                }
+                let lo = block * blockRows, n = Swift.min(rows, lo + blockRows) - lo
+                let sums = partial + block * 2 * c
+                if columnSums { sums.initialize(repeating: 0, count: 2 * c) }
+                k.layernorm_backward(dout + lo * c, x + lo * c, weight, mean + lo, rstd + lo, n, c, dx.map { $0 + lo * c },
+                                     dweight == nil ? nil : sums, dbias == nil ? nil : sums + c)
             }
         }
         guard columnSums else { return }
         for block in 0..<blocks {
-            let sums = partial + block * 2 * groups
-            for q in 0..<groups {
-                for l in 0..<Swift.min(8, c - q * 8) {
-                    dweight?[q * 8 + l] += sums[q][l]
-                    dbias?[q * 8 + l] += sums[groups + q][l]
-                }
+            let sums = partial + block * 2 * c
+            for j in 0..<c {
+                dweight?[j] += sums[j]
+                dbias?[j] += sums[c + j]
             }
         }
     }

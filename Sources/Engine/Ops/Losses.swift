@@ -27,16 +27,10 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
     // The pullback holds the tensors (not their pointers), so their storage outlives the forward call.
     return Tensor.record(out, inputs: [logits]) { g in
         [Tensor.make(logits.shape) { d in
-            let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr
+            let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr, k = CPUKernels.table
             Parallel.forRanges(logits.count) { r in
-                var i = r.lowerBound
-                while i < r.upperBound {
-                    let n = r.upperBound
-                    var s = (FastMath.load(ps, i, n) - FastMath.load(py, i, n)) * FastMath.load(pg, i, n)
-                    if let pw { s *= FastMath.load(pw, i, n) }
-                    FastMath.store(s, d, i, n)
-                    i += 8
-                }
+                let lo = r.lowerBound
+                k.bce_backward(pg + lo, ps + lo, py + lo, pw.map { $0 + lo }, d + lo, r.count)
             }
         }]
     }
@@ -46,19 +40,8 @@ extension Kernels {
     /// `loss[i] = (max(z, 0) − z·y + log(1 + e^−|z|))·w` and, when given, `sigmoid[i] = σ(z)` from the same e^−|z|.
     static func bceWithLogits(_ pz: UnsafePointer<Float>, _ py: UnsafePointer<Float>, _ pw: UnsafePointer<Float>?,
                               loss: UnsafeMutablePointer<Float>, sigmoid ps: UnsafeMutablePointer<Float>?, _ r: Range<Int>) {
-        var i = r.lowerBound
-        let n = r.upperBound
-        while i < n {
-            let z = FastMath.load(pz, i, n), y = FastMath.load(py, i, n)
-            let e = FastMath.exp(-FastMath.abs(z))
-            var l = z.replacing(with: 0, where: z .< 0) - z * y + FastMath.log1p(e)
-            if let pw { l *= FastMath.load(pw, i, n) }
-            FastMath.store(l, loss, i, n)
-            if let ps {
-                FastMath.store(sigmoid(z, expNegativeAbs: e), ps, i, n)
-            }
-            i += 8
-        }
+        let lo = r.lowerBound
+        CPUKernels.table.bce(pz + lo, py + lo, pw.map { $0 + lo }, loss + lo, ps.map { $0 + lo }, r.count)
     }
 }
 

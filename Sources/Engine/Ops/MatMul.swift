@@ -98,27 +98,10 @@ extension Kernels {
     /// Float32, the blocks in Float64. Columns are split over the threads, so each column's sum keeps one
     /// fixed order whatever the thread count.
     static func columnSums(_ p: UnsafePointer<Float>, rows: Int, cols: Int) -> Tensor {
-        let groups = (cols + 7) / 8
+        let groups = (cols + 15) / 16, k = CPUKernels.table
         return Tensor.make([cols]) { out in
             Parallel.forRanges(groups, grain: Swift.max(1, 8192 / Swift.max(rows, 1))) { range in
-                let lo = range.lowerBound * 8, width = range.count
-                let acc = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: width)
-                acc.initialize(repeating: SIMD8<Double>(repeating: 0), count: width)
-                let block = UnsafeMutablePointer<SIMD8<Float>>.allocate(capacity: width)
-                defer { acc.deallocate(); block.deallocate() }
-                var r = 0
-                while r < rows {
-                    block.initialize(repeating: SIMD8<Float>(repeating: 0), count: width)
-                    for row in r..<Swift.min(rows, r + 32) {
-                        let pr = p + row * cols
-                        for q in 0..<width { block[q] += FastMath.load(pr, lo + q * 8, cols) }
-                    }
-                    for q in 0..<width { acc[q] += SIMD8<Double>(block[q]) }
-                    r += 32
-                }
-                for q in 0..<width {
-                    for l in 0..<Swift.min(8, cols - lo - q * 8) { out[lo + q * 8 + l] = Float(acc[q][l]) }
-                }
+                k.column_sums(p, rows, cols, range.lowerBound * 16, Swift.min(cols, range.upperBound * 16), out)
             }
         }
     }
