@@ -60,8 +60,8 @@ extension Trainer {
             "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
             "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
         ])
-        let progress = ProgressLine(every: config.logEvery)
         let total = totalSteps
+        let progress = ProgressReporter(label: "pretrain", total: total, unit: "updates", start: step)
         let imagesPerUpdate = Double(config.batchSize * config.accumIter)
         let clock = ContinuousClock()
         let start = clock.now
@@ -81,9 +81,10 @@ extension Trainer {
             if summary.firstLoss == nil { summary.firstLoss = result.loss }
             summary.lastLoss = result.loss
             let elapsed = seconds(clock.now - start)
-            if lead { progress.show(step: step, total: total, epoch: source.epoch, loss: result.loss, maeLoss: result.maeLoss,
-                          regionLoss: result.regionLoss, lr: result.learningRate, imagesPerSecond: rate,
-                          secondsLeft: Double(total - step) * imagesPerUpdate / max(rate, 1e-9)) }
+            if lead {
+                progress.update(step, detail: String(format: "epoch %d loss %.4f mae_loss %.4f region_loss %.4f lr %.3e img/s %.1f",
+                                                     source.epoch, result.loss, result.maeLoss, result.regionLoss, result.learningRate, rate))
+            }
             var record: [String: Any] = [
                 "step": step, "epoch": source.epoch, "loss": result.loss, "mae_loss": result.maeLoss,
                 "region_loss": result.regionLoss, "lr": result.learningRate, "grad_norm": result.gradNorm,
@@ -116,6 +117,7 @@ extension Trainer {
                 break
             }
         }
+        if lead { progress.finish() }
         summary.lastStep = step
         summary.seconds = seconds(clock.now - start)
         return summary
