@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NN
+import TensorBoard
 
 /// Validation on held-out batches: mean losses and the IoU of predicted vs true region pixels over the
 /// masked region patches (prediction = sigmoid(logit) ≥ 0.5).
@@ -60,6 +61,7 @@ extension Trainer {
             "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
             "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
         ])
+        let events = !lead ? nil : try EventFileWriter(directory: runDirectory, firstStep: step + 1)   // TensorBoard
         let total = totalSteps
         let progress = ProgressReporter(label: "pretrain", total: total, unit: "updates", start: step)
         let imagesPerUpdate = Double(config.batchSize * config.accumIter)
@@ -96,12 +98,14 @@ extension Trainer {
                 record["val_mae_loss"] = v.maeLoss
                 record["val_region_loss"] = v.regionLoss
                 if let iou = v.regionIoU { record["val_region_iou"] = iou }
+                try events?.writeImage(tag: "reconstruction", png: reconstructionPNG(validation[0]), step: step)
                 progress.interrupt()
                 log(String(format: "validation step %d: loss %.4f mae_loss %.4f region_loss %.4f", step, v.loss, v.maeLoss, v.regionLoss)
                     + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? ""))
             }
             if step % config.logEvery == 0 || step == total || record["val_loss"] != nil || step == summary.firstStep + 1 {
                 metrics?.write(record)
+                try events?.write(record, step: step)
             }
             if worldSize > 1 && (step % config.checkpointEvery == 0 || step == total) {
                 try verifyRanksAgree()
