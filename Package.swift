@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // MARK: C libraries (Debian packages, installed by scripts/setup)
@@ -41,7 +42,8 @@ let package = Package(
         .target(name: "Regions"),
         .target(name: "Distributed", dependencies: ["Engine", "CMPI"]),
         .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
-        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", .product(name: "Yams", package: "Yams")]),
+        .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", "TensorBoard", .product(name: "Yams", package: "Yams")]),
+        .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Protos"]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
         .target(name: "Serve", dependencies: ["Viz", "Models", "Data", "Training", .product(name: "Hummingbird", package: "hummingbird")]),
 
@@ -58,7 +60,8 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Models", "NN", "Engine", "Data", "TestSupport"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorBoard", "Models", "NN", "Engine", "Data", "TestSupport"]),
+        .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "Data", "TestSupport"]),
         .testTarget(name: "VizTests", dependencies: ["Viz", "Models", "Engine", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Data", "Engine", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),

@@ -109,16 +109,7 @@ public enum PretrainRun {
                                                                     "config": String(decoding: try JSONEncoder().encode(m), as: UTF8.self)],
                               to: runDirectory.appendingPathComponent("model_final.safetensors"))
         if let shown = validation.first ?? (try? source.nextBatch()) {
-            let count = min(4, shown.images.shape[0])
-            let images = shown.images.slice(alongAxis: 0, 0..<count)
-            let regions = shown.regions?.slice(alongAxis: 0, 0..<count)
-            var rng = RandomGenerator(seed: config.seed &+ 0x5EED, stream: .masking)
-            let masking = shown.shuffleIds.map { Masking(idsShuffle: Array($0.prefix(count))) }
-                ?? Masking.random(batch: count, patches: m.numPatches, using: &rng)
-            let out = withoutGradient { trainer.model(images: images, regions: regions, masking: masking) }
-            let canvas = ReconstructionGrid.render(images: images, regions: regions, output: out, config: m,
-                                                   title: "STEP \(trainer.step)  MASK RATIO \(m.maskRatio)")
-            try canvas.writePNG(to: runDirectory.appendingPathComponent("reconstruction.png"))
+            try trainer.reconstructionPicture(shown).writePNG(to: runDirectory.appendingPathComponent("reconstruction.png"))
         }
         return summary
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import NN
+import TensorBoard
 
 /// Validation on held-out batches: mean losses and the IoU of predicted vs true region pixels over the
 /// masked region patches (prediction = sigmoid(logit) ≥ 0.5).
@@ -60,8 +61,9 @@ extension Trainer {
             "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
             "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
         ])
-        let progress = ProgressLine(every: config.logEvery)
+        let events = !lead ? nil : try EventFileWriter(directory: runDirectory, firstStep: step + 1)   // TensorBoard
         let total = totalSteps
+        let progress = ProgressReporter(label: "pretrain", total: total, unit: "updates", start: step)
         let imagesPerUpdate = Double(config.batchSize * config.accumIter)
         let clock = ContinuousClock()
         let start = clock.now
@@ -81,9 +83,10 @@ extension Trainer {
             if summary.firstLoss == nil { summary.firstLoss = result.loss }
             summary.lastLoss = result.loss
             let elapsed = seconds(clock.now - start)
-            if lead { progress.show(step: step, total: total, epoch: source.epoch, loss: result.loss, maeLoss: result.maeLoss,
-                          regionLoss: result.regionLoss, lr: result.learningRate, imagesPerSecond: rate,
-                          secondsLeft: Double(total - step) * imagesPerUpdate / max(rate, 1e-9)) }
+            if lead {
+                progress.update(step, detail: String(format: "epoch %d loss %.4f mae_loss %.4f region_loss %.4f lr %.3e img/s %.1f",
+                                                     source.epoch, result.loss, result.maeLoss, result.regionLoss, result.learningRate, rate))
+            }
             var record: [String: Any] = [
                 "step": step, "epoch": source.epoch, "loss": result.loss, "mae_loss": result.maeLoss,
                 "region_loss": result.regionLoss, "lr": result.learningRate, "grad_norm": result.gradNorm,
@@ -95,12 +98,14 @@ extension Trainer {
                 record["val_mae_loss"] = v.maeLoss
                 record["val_region_loss"] = v.regionLoss
                 if let iou = v.regionIoU { record["val_region_iou"] = iou }
+                try events?.writeImage(tag: "reconstruction", png: reconstructionPNG(validation[0]), step: step)
                 progress.interrupt()
                 log(String(format: "validation step %d: loss %.4f mae_loss %.4f region_loss %.4f", step, v.loss, v.maeLoss, v.regionLoss)
                     + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? ""))
             }
             if step % config.logEvery == 0 || step == total || record["val_loss"] != nil || step == summary.firstStep + 1 {
                 metrics?.write(record)
+                try events?.write(record, step: step)
             }
             if worldSize > 1 && (step % config.checkpointEvery == 0 || step == total) {
                 try verifyRanksAgree()
@@ -116,6 +121,7 @@ extension Trainer {
                 break
             }
         }
+        if lead { progress.finish() }
         summary.lastStep = step
         summary.seconds = seconds(clock.now - start)
         return summary

@@ -3,6 +3,7 @@ import Data
 import Dispatch
 import Foundation
 import Regions
+import Training
 
 /// `rmae bench data`: images per second per core for the whole per-sample path of pre-training.
 ///
@@ -58,6 +59,8 @@ struct BenchData: ParsableCommand {
         try FileManager.default.createDirectory(at: root.appendingPathComponent("images"), withIntermediateDirectories: true)
         try FileManager.default.createDirectory(at: root.appendingPathComponent("fh"), withIntermediateDirectories: true)
         var segments: [Int] = []
+        let progress = ProgressReporter(label: "bench data: preparing", total: images, unit: "images")
+        defer { progress.finish() }
         var entries: [[String: Any]] = []
         var runs: [[String: Any]] = [], polygons: [[String: Any]] = []
         for i in 0..<images {
@@ -86,6 +89,7 @@ struct BenchData: ParsableCommand {
                                      "segmentation": [Self.ellipse(map, label: label, width: picture.width)]])
                 }
             }
+            progress.update(i + 1)
         }
         for (file, annotations) in [("rle.json", runs), ("polygon.json", polygons)] {
             let json = try JSONSerialization.data(withJSONObject: ["images": entries, "annotations": annotations])

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Training
 import Viz
 
 /// `rmae evaluate`: interactive segmentation of true instances and FH region reconstruction (wiring only;
@@ -27,10 +28,9 @@ struct EvaluateCommand: ParsableCommand {
             throw ValidationError("\(dir): no image_NNN.png with a matching mask_NNN.png")
         }
         let evaluation = MaskEvaluation(seed: seed, threshold: threshold)
-        let report = try evaluation.run(model: model, folder: folder) { done, total in
-            FileHandle.standardError.write(Data("\r\u{1B}[Kevaluate: \(done)/\(total) images".utf8))
-        }
-        FileHandle.standardError.write(Data("\n".utf8))
+        let progress = ProgressReporter(label: "evaluate", total: nil, unit: "images")
+        let report = try evaluation.run(model: model, folder: folder) { done, total in progress.update(done, of: total) }
+        progress.finish()
         print("evaluate: \(source.path)")
         print(report.table)
         if let json {

@@ -96,7 +96,7 @@ struct PretrainCommand: ParsableCommand {
             if let mpi, mpi.rank != 0 { return }
             let first = summary.firstLoss.map { String(format: "%.4f", $0) } ?? "-"
             let last = summary.lastLoss.map { String(format: "%.4f", $0) } ?? "-"
-            print("pretrain: updates \(summary.firstStep)→\(summary.lastStep), loss \(first)→\(last), \(String(format: "%.1f", summary.seconds)) s; run directory \(c.out) (checkpoints/, metrics.csv, model_final.safetensors, reconstruction.png)")
+            print("pretrain: updates \(summary.firstStep)→\(summary.lastStep), loss \(first)→\(last), \(String(format: "%.1f", summary.seconds)) s; run directory \(c.out) (checkpoints/, metrics.csv, events.out.tfevents.* for TensorBoard, model_final.safetensors, reconstruction.png)")
         } catch let e as TrainingError {
             throw RuntimeError(e.description)
         } catch let e as ConfigurationError {

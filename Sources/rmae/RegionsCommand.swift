@@ -1,6 +1,7 @@
 import ArgumentParser
 import Data
 import Foundation
+import Training
 
 /// `rmae regions IMAGES OUT`: FH label maps for a folder of images, in the official R-MAE layout.
 ///
@@ -58,19 +59,20 @@ struct RegionsCommand: ParsableCommand {
         let maps = RegionMaps(scales: try Self.integers(scales, "--scales"),
                               minSizes: try minSizes.map { try Self.integers($0, "--min-sizes") },
                               sigma: sigma, jobs: jobs)
-        let line = ProgressLine()
+        let progress = ProgressReporter(label: "regions", total: nil, unit: "images")
         let summary = maps.run(
             images: URL(fileURLWithPath: images), output: URL(fileURLWithPath: output),
-            progress: { done, total in line.update(done: done, total: total) },
+            progress: { done, total in progress.update(done, of: total) },
             report: { path, outcome in
                 switch outcome {
-                case .failed(let message): line.note("skipped unreadable image: \(message)")
+                case .failed(let message): progress.note("skipped unreadable image: \(message)")
                 case .written(let dtype, let segments) where dtype != .uint8:
-                    line.noteOnce("note: more than 256 segments (\(segments.max() ?? 0) in \(path)); such files are \(dtype.rawValue), not |u1")
+                    progress.note("note: more than 256 segments (\(segments.max() ?? 0) in \(path)); such files are \(dtype.rawValue), not |u1",
+                                  onceFor: "wide")
                 default: break
                 }
             })
-        line.finish()
+        progress.finish()
         print("regions: \(summary.total) images: written=\(summary.written) skipped=\(summary.skipped) failed=\(summary.failures.count)"
               + (summary.wide.isEmpty ? "" : " wide=\(summary.wide.count) (stored as <u2 or wider)"))
         if summary.total == 0 {
@@ -78,48 +80,5 @@ struct RegionsCommand: ParsableCommand {
             throw ExitCode.failure
         }
         if summary.written + summary.skipped == 0 { throw ExitCode.failure }
-    }
-}
-
-/// One rewritten progress line on stderr (done / total, images/s, ETA), at most ten updates a second.
-private final class ProgressLine: @unchecked Sendable {
-    private let lock = NSLock()
-    private let start = Date()
-    private var lastDraw = Date.distantPast
-    private var drawn = false
-    private var notedOnce = false
-
-    private func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
-
-    func update(done: Int, total: Int) {
-        lock.lock(); defer { lock.unlock() }
-        let now = Date()
-        guard done == total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
-        lastDraw = now
-        let elapsed = now.timeIntervalSince(start)
-        let rate = elapsed > 0 ? Double(done) / elapsed : 0
-        let eta = rate > 0 ? Int(Double(total - done) / rate) : 0
-        let etaText = String(format: "%d:%02d:%02d", eta / 3600, eta / 60 % 60, eta % 60)
-        write(String(format: "\r\u{1B}[K%d/%d images  %.1f images/s  ETA %@", done, total, rate, etaText))
-        drawn = true
-    }
-
-    func note(_ text: String) {
-        lock.lock(); defer { lock.unlock() }
-        write((drawn ? "\r\u{1B}[K" : "") + text + "\n")
-        lastDraw = .distantPast
-    }
-
-    func noteOnce(_ text: String) {
-        lock.lock()
-        let first = !notedOnce
-        notedOnce = true
-        lock.unlock()
-        if first { note(text) }
-    }
-
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        if drawn { write("\n") }
     }
 }

@@ -65,6 +65,9 @@ struct TwoRanksTests {
                                + common + ["--out", root.appendingPathComponent("two").path])
         #expect(two.status == 0, "2 ranks failed: \(two.output)")
         #expect(two.output.contains("data parallel: 2 ranks"))
+        let eventFiles = try FileManager.default.contentsOfDirectory(atPath: root.appendingPathComponent("two").path)
+            .filter { $0.hasPrefix("events.out.tfevents.") }
+        #expect(eventFiles.count == 1, "only rank 0 writes a TensorBoard event file: \(eventFiles)")
         let a = try SafeTensors.read(root.appendingPathComponent("one/model_final.safetensors")).tensors
         let b = try SafeTensors.read(root.appendingPathComponent("two/model_final.safetensors")).tensors
         #expect(a.count == b.count && a.count > 50)
