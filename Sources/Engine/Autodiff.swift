@@ -14,6 +14,11 @@ final class GraphNode: @unchecked Sendable {
     let isLeaf: Bool
     /// The function that recorded this value (for ``Profiler``).
     let op: StaticString
+    /// Leaves only: receives the leaf's complete gradient (nil when none reached it) as soon as the last op
+    /// that uses the leaf has run its pullback, instead of keeping it (see ``Tensor/onCompleteGradient(_:)``).
+    var onComplete: ((Tensor?) -> Void)?
+    /// During ``Tensor/backward(seed:)``: uses of this leaf whose pullbacks have not run yet.
+    var pending = 0
 
     init(parents: [GraphNode?], pullback: ((Tensor) -> [Tensor?])?, isLeaf: Bool, op: StaticString = "leaf") {
         self.parents = parents
@@ -30,6 +35,22 @@ final class GraphNode: @unchecked Sendable {
         for (p, gp) in zip(parents, grads) {
             if let p, let gp { p.accumulate(gp.detached()) }
         }
+    }
+
+    /// Hands the gradient to ``onComplete`` (once) and forgets it.
+    func complete() {
+        guard let hook = onComplete else { return }
+        onComplete = nil
+        let g = grad
+        grad = nil
+        hook(g)
+    }
+
+    /// One use of this (hooked) leaf is done; the last one completes it.
+    @inline(__always) func useDone() {
+        guard onComplete != nil else { return }
+        pending -= 1
+        if pending == 0 { complete() }
     }
 
     func accumulate(_ g: Tensor) {
@@ -72,6 +93,14 @@ extension Tensor {
     /// The gradient accumulated into this leaf by ``backward()``; nil when none reached it.
     public var grad: Tensor? { node?.grad }
 
+    /// For a watched leaf: `body` receives its complete gradient during ``backward()``, as soon as every op that
+    /// uses the leaf has run its pullback (nil when no gradient reached it), and the leaf keeps none. Lets an
+    /// optimizer update a parameter while the backward pass is still running below it.
+    public func onCompleteGradient(_ body: @escaping (Tensor?) -> Void) {
+        precondition(node?.isLeaf == true, "onCompleteGradient: only for watched leaves")
+        node!.onComplete = body
+    }
+
     /// Records `value` as the result of an op on `inputs` with the given pullback.
     ///
     /// The pullback maps d(loss)/d(value) to one gradient per input (nil where an input does not need one);
@@ -111,16 +140,28 @@ extension Tensor {
                 order.append(n)
             }
         }
+        // Uses of hooked leaves, so each can be completed right after its last use.
+        var hooked: [GraphNode] = []
+        for n in order {
+            for case let p? in n.parents where p.isLeaf && p.onComplete != nil {
+                if p.pending == 0 { hooked.append(p) }
+                p.pending += 1
+            }
+        }
         root.accumulate(seed.detached())
         let profiling = Profiler.isEnabled
         withoutGradient {
             for n in order.reversed() {
-                guard let pullback = n.pullback, let g = n.grad else { continue }
+                guard let pullback = n.pullback, let g = n.grad else {
+                    if !hooked.isEmpty { for case let p? in n.parents { p.useDone() } }
+                    continue
+                }
                 if profiling {
                     Profiler.backward(n.op) { n.propagate(pullback, g) }
                 } else {
                     n.propagate(pullback, g)
                 }
+                if !hooked.isEmpty { for case let p? in n.parents { p.useDone() } }
                 // Done with this node: drop its gradient and, as PyTorch does without retain_graph, the
                 // pullback and with it the tensors saved for backward, so activations are freed as the
                 // backward pass moves down the graph instead of all at its end.
@@ -131,6 +172,7 @@ extension Tensor {
                 }
             }
         }
+        for leaf in hooked { leaf.pending = 0; leaf.complete() }   // (a leaf the seed reached directly, if any)
         // Release the rest of the graph (nodes no gradient reached).
         for n in order where !n.isLeaf {
             n.pullback = nil

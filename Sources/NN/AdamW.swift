@@ -14,10 +14,10 @@ public final class AdamW {
     /// Parameters in the no-decay group.
     public let noDecay: (String, [Int]) -> Bool
     /// Updates taken so far.
-    public private(set) var step: Int = 0
+    public internal(set) var step: Int = 0
     /// First and second moments by parameter key.
-    public private(set) var firstMoment: [String: Tensor] = [:]
-    public private(set) var secondMoment: [String: Tensor] = [:]
+    public internal(set) var firstMoment: [String: Tensor] = [:]
+    public internal(set) var secondMoment: [String: Tensor] = [:]
 
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.95, eps: Float = 1e-8, weightDecay: Float = 0.05,
                 noDecay: @escaping (String, [Int]) -> Bool = AdamW.officialNoDecay) {

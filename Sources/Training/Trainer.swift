@@ -92,17 +92,29 @@ public final class Trainer {
     /// One optimizer update. Throws ``TrainingError/nonFiniteLoss`` before touching the weights.
     public func trainStep() throws -> StepResult {
         let lr = schedule(step)
+        optimizer.learningRate = Float(lr)
+        // A plain step (one micro-batch, no clipping, one process) updates each parameter as soon as its
+        // gradient is complete, so the gradients never all live at once; otherwise gradients are collected,
+        // accumulated, averaged or clipped first.
+        let inPlace = config.accumIter == 1 && config.clipGrad == 0 && synchronizer == nil
         var accumulator = GradientAccumulator()
         var loss = 0.0, mae = 0.0, region = 0.0
+        var update: AdamWInPlaceUpdate?
         let scale = 1 / Float(config.accumIter)
+        let local = synchronizer == nil
         for micro in 0..<config.accumIter {
             let batch = try source.nextBatch()
             let masking = self.masking(for: batch, micro: micro)
             let b = batch.images.shape[0]
+            if inPlace { update = optimizer.beginInPlaceUpdate(&model) }
             // The micro-batch in shares of images, one thread each; every share's loss is weighted by its
             // share of the images, so the summed gradient is the whole micro-batch's (both losses are means
-            // over images with equal masked counts).
-            let (values, grads) = valueWithGradient(at: model, batch: b, shares: BatchShares.count(batch: b)) { m, r in
+            // over images with equal masked counts). A share whose loss is not finite skips its backward pass,
+            // so (with one process) no parameter is touched.
+            let (values, grads) = valueWithGradient(
+                at: model, batch: b, shares: BatchShares.count(batch: b),
+                skip: { local && !$0[0].isFinite }, onGradient: update?.apply
+            ) { m, r in
                 let out = m(images: batch.images.slice(alongAxis: 0, r), regions: batch.regions?.slice(alongAxis: 0, r),
                             masking: masking.images(r))
                 let weight = Double(r.count) / Double(b)
@@ -111,24 +123,32 @@ public final class Trainer {
             }
             let value = values.reduce(0) { $0 + $1[0] }
             // (with several ranks the check waits for the average, so every rank stops together)
-            if synchronizer == nil && !value.isFinite { throw TrainingError.nonFiniteLoss(step: step + 1, value: value) }
-            accumulator.add(grads)
+            if local && !value.isFinite { throw TrainingError.nonFiniteLoss(step: step + 1, value: value) }
+            if !inPlace { accumulator.add(grads) }
             loss += value / Double(config.accumIter)
             mae += values.reduce(0) { $0 + $1[1] } / Double(config.accumIter)
             region += values.reduce(0) { $0 + $1[2] } / Double(config.accumIter)
         }
-        var grads = accumulator.sum
         var stop = StopSignal.isRequested
-        if let synchronizer {
-            var extras = [loss, mae, region, stop ? 1 : 0]
-            synchronizer.average(&grads, losses: &extras)
-            (loss, mae, region, stop) = (extras[0], extras[1], extras[2], extras[3] > 0)
-            if !loss.isFinite { throw TrainingError.nonFiniteLoss(step: step + 1, value: loss) }
+        let norm: Double
+        if let update {
+            norm = update.gradientNorm
+            if update.nonFinite > 0 || !norm.isFinite {
+                throw TrainingError.nonFiniteUpdate(step: step + 1, values: update.nonFinite, gradientNorm: norm)
+            }
+        } else {
+            var grads = accumulator.sum
+            if let synchronizer {
+                var extras = [loss, mae, region, stop ? 1 : 0]
+                synchronizer.average(&grads, losses: &extras)
+                (loss, mae, region, stop) = (extras[0], extras[1], extras[2], extras[3] > 0)
+                if !loss.isFinite { throw TrainingError.nonFiniteLoss(step: step + 1, value: loss) }
+            }
+            norm = config.clipGrad > 0 ? clipGradients(&grads, maxNorm: config.clipGrad) : globalNorm(grads)
+            guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, value: norm) }
+            let bad = optimizer.update(&model, along: grads)
+            if bad > 0 { throw TrainingError.nonFiniteUpdate(step: step + 1, values: bad, gradientNorm: norm) }
         }
-        let norm = config.clipGrad > 0 ? clipGradients(&grads, maxNorm: config.clipGrad) : globalNorm(grads)
-        guard norm.isFinite else { throw TrainingError.nonFiniteLoss(step: step + 1, value: norm) }
-        optimizer.learningRate = Float(lr)
-        optimizer.update(&model, along: grads)
         step += 1
         return StepResult(loss: loss, maeLoss: mae, regionLoss: region, learningRate: lr, gradNorm: norm, stopRequested: stop)
     }
@@ -156,12 +176,17 @@ public final class Trainer {
 /// Why a run stopped early.
 public enum TrainingError: Error, CustomStringConvertible {
     case nonFiniteLoss(step: Int, value: Double)
+    /// The optimizer update left non-finite parameters or moments (the weights in memory are unusable; the last
+    /// checkpoint on disk is intact).
+    case nonFiniteUpdate(step: Int, values: Int, gradientNorm: Double)
     case ranksDiverged(step: Int, checksums: [UInt64])
 
     public var description: String {
         switch self {
         case let .nonFiniteLoss(step, value):
             return "the loss (or gradient norm) became \(value) at update \(step); the weights were not updated and the last checkpoint is intact. Lower the learning rate (blr) or enable clip_grad, then resume."
+        case let .nonFiniteUpdate(step, values, norm):
+            return "the update at step \(step) left \(values) parameter values non-finite (gradient norm \(norm)); the run stopped and the last checkpoint on disk is intact. Lower the learning rate (blr), check beta1/beta2, or enable clip_grad, then resume."
         case let .ranksDiverged(step, sums):
             let listed = sums.enumerated().map { "rank \($0.offset): \(String($0.element, radix: 16))" }.joined(separator: ", ")
             return "the ranks' parameters differ at update \(step) (checksums \(listed)); the ranks no longer train the same model (non-deterministic hardware or a bug). Resume from the last checkpoint."

@@ -25,6 +25,9 @@ struct BenchTrain: ParsableCommand {
     @Flag(help: "Also time every op (forward and backward) over the timed steps and list the top ops by time.")
     var profile = false
     @Option(help: "With --profile: how many ops to list.") var top = 25
+    @Flag(name: .customLong("collect-gradients"),
+          help: "Collect all gradients, then update (as with clipping or accumulation); default: update each parameter as soon as its gradient is complete.")
+    var collectGradients = false
 
     func run() throws {
         guard var c = ModelPresets.config(named: preset) else {
@@ -48,6 +51,7 @@ struct BenchTrain: ParsableCommand {
         var phases = [0.0, 0.0]   // forward and backward, optimizer
         var flopsPerStep = 0
         let shares = BatchShares.count(batch: batch)
+        let inPlace = !collectGradients
         let clock = ContinuousClock()
         for i in 0..<(steps + 2) {
             let masking = Masking.random(batch: batch, patches: c.numPatches, using: &rng)
@@ -59,13 +63,14 @@ struct BenchTrain: ParsableCommand {
                 // As Trainer.trainStep: the batch in shares of images, one thread each. The watched copies
                 // share the parameters' storage: they must be gone before the in-place update, or every
                 // parameter is copied.
-                let grads = valueWithGradient(at: model, batch: batch, shares: shares) { m, r in
+                let update = inPlace ? optimizer.beginInPlaceUpdate(&model) : nil
+                let grads = valueWithGradient(at: model, batch: batch, shares: shares, onGradient: update?.apply) { m, r in
                     let out = m(images: images.slice(alongAxis: 0, r), regions: maps?.slice(alongAxis: 0, r),
                                 masking: masking.images(r))
                     return (out.loss * (Float(r.count) / Float(batch)), ())
                 }.gradient
                 gradientsDone = clock.now
-                optimizer.update(&model, along: grads)
+                if !inPlace { optimizer.update(&model, along: grads) }
                 Profiler.add("adamw", seconds: seconds(clock.now - gradientsDone))
             }
             if profile && i >= 2 { Profiler.measure(step) } else { step() }
@@ -88,7 +93,7 @@ struct BenchTrain: ParsableCommand {
         samples.sort()
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
-        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) shares=\(shares) blas=\(GEMMLibrary.active) blas_core=\(BLAS.coreName) isa=\(CPUKernels.isa) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) gradient_s=\(fmt4(phases[0] / Double(steps))) optimizer_s=\(fmt4(phases[1] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
+        print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) shares=\(shares) blas=\(GEMMLibrary.active) blas_core=\(BLAS.coreName) isa=\(CPUKernels.isa) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) update=\(inPlace ? "in_backward" : "after") gradient_s=\(fmt4(phases[0] / Double(steps))) optimizer_s=\(fmt4(phases[1] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
         if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps), shares: shares) }
     }
 

@@ -36,10 +36,28 @@ extension Tensor {
                      && parameter.shape == secondMoment.shape,
                      "adamwUpdate: parameter \(parameter.shape), gradient \(gradient.shape), moments \(firstMoment.shape) / \(secondMoment.shape)")
         parameter.makeUnique(); firstMoment.makeUnique(); secondMoment.makeUnique()
+        return adamwKernel(parameter.ptr, gradient.ptr, firstMoment.ptr, secondMoment.ptr, parameter.count, h)
+    }
+
+    /// ``adamwUpdate(_:gradient:firstMoment:secondMoment:_:)`` written straight into the storage these tensors
+    /// view, without copy-on-write: every copy sharing that storage sees the new values. For an update applied
+    /// while the step that computed the gradient is still running elsewhere (``NN``'s in-place AdamW), where
+    /// the other copies are the step's own and are never read again.
+    @discardableResult
+    public static func adamwUpdate(sharedStorageOf parameter: Tensor, gradient: Tensor, firstMoment: Tensor,
+                                   secondMoment: Tensor, _ h: AdamWStep) -> Int {
+        precondition(parameter.shape == gradient.shape && parameter.shape == firstMoment.shape
+                     && parameter.shape == secondMoment.shape,
+                     "adamwUpdate: parameter \(parameter.shape), gradient \(gradient.shape), moments \(firstMoment.shape) / \(secondMoment.shape)")
+        return adamwKernel(parameter.ptr, gradient.ptr, firstMoment.ptr, secondMoment.ptr, parameter.count, h)
+    }
+
+    private static func adamwKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafeMutablePointer<Float>,
+                                    _ m: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int,
+                                    _ h: AdamWStep) -> Int {
         var hp = rk_adamw_params(lr: h.learningRate, weight_decay: h.weightDecay, beta1: h.beta1, beta2: h.beta2,
                                  eps: h.eps, step_size: h.stepSize, bc2_sqrt: h.bias2Sqrt)
-        let (p, g, m, v) = (parameter.ptr, gradient.ptr, firstMoment.ptr, secondMoment.ptr)
-        let n = parameter.count, chunk = 1 << 16, chunks = (n + chunk - 1) / chunk
+        let chunk = 1 << 16, chunks = (n + chunk - 1) / chunk
         let k = CPUKernels.table
         if chunks <= 1 { return k.adamw(p, g, m, v, n, &hp) }
         var bad = [Int](repeating: 0, count: chunks)
