@@ -17,9 +17,9 @@ public struct RegionDecoderBlock: Module {
 
     /// queries `[B, k, D]`, memory `[B, N+1, Dm]` -> `[B, k, D]`
     public func callAsFunction(_ x: Tensor, memory: Tensor) -> Tensor {
-        var x = x + attn(norm1(x))
+        var x = x + attn(x, normalizedBy: norm1)
         x = x + crossAttn(norm2(x), memory: memory)
-        return x + mlp(norm3(x))
+        return x + mlp(x, normalizedBy: norm3)
     }
 
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
@@ -55,10 +55,10 @@ public struct ExpansionBlock: Module {
     public func callAsFunction(_ x: Tensor, memory: Tensor) -> Tensor {
         let (b, k, d) = (x.shape[0], x.shape[1], x.shape[2])
         let m = memory.shape[1]
-        let q = x + attn(norm1(x))
+        let q = x + attn(x, normalizedBy: norm1)
         let v = proj(memory)
         let e = q.reshaped([b, k, 1, d]) + v.reshaped([b, 1, m, d])
-        return mlp(norm3(e))
+        return mlp(e, normalizedBy: norm3)
     }
 
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {

@@ -117,23 +117,23 @@ public struct RegionBranch: Module {
         case .length:
             let kr = f.tokens.shape[1]
             let pooled = f.tokens.reshaped([b, k, kr, c.regionEncDim]).mean(alongAxis: 2)   // (B, k, Dre)
-            var q = proj(projNorm(pooled))                                                   // (B, k, Drd)
+            var q = proj(pooled, normalizedBy: projNorm)                                                   // (B, k, Drd)
             for blk in decBlocks { q = blk(q, memory: memory) }
             let y = expansion!(q, memory: memory)                                            // (B, k, N+1, Drd)
             return pred(gelu: y).slice(alongAxis: 2, 1..<(n + 1))                            // (B, k, N, P)
         case .channel:
-            let r = unshuffleWithoutCls(proj(projNorm(f.tokens)), maskToken: regionMaskToken!, idsRestore: masking.idsRestore)
+            let r = unshuffleWithoutCls(proj(f.tokens, normalizedBy: projNorm), maskToken: regionMaskToken!, idsRestore: masking.idsRestore)
             var x = r + memory.slice(alongAxis: 1, 1..<(n + 1)) + crossPosEmbed.slice(alongAxis: 0, 1..<(n + 1))
             for blk in plainDecBlocks { x = blk(x) }
-            let y = pred(predNorm!(x))                                                       // (B, N, k·P)
+            let y = pred(x, normalizedBy: predNorm!)                                                       // (B, N, k·P)
             return y.reshaped([b, n, k, p2]).permuted([0, 2, 1, 3])
         case .batch:
             let restore = masking.idsRestore.flatMap { Array(repeating: $0, count: k) }
-            let r = unshuffleWithoutCls(proj(projNorm(f.tokens)), maskToken: regionMaskToken!, idsRestore: restore)   // (B·k, N, Drd)
+            let r = unshuffleWithoutCls(proj(f.tokens, normalizedBy: projNorm), maskToken: regionMaskToken!, idsRestore: restore)   // (B·k, N, Drd)
             let pix = memory.slice(alongAxis: 1, 1..<(n + 1)).reshaped([b, 1, n, drd])
             var x = (r.reshaped([b, k, n, drd]) + pix + crossPosEmbed.slice(alongAxis: 0, 1..<(n + 1))).reshaped([b * k, n, drd])
             for blk in plainDecBlocks { x = blk(x) }
-            return pred(predNorm!(x)).reshaped([b, k, n, p2])
+            return pred(x, normalizedBy: predNorm!).reshaped([b, k, n, p2])
         }
     }
 

@@ -149,7 +149,7 @@ public struct RegionMAE: Module {
             x = x + Tensor.concat([zeros, extra], alongAxis: 1)
         }
         for blk in decoderBlocks { x = blk(x) }
-        x = decoderPred!(decoderNorm!(x))
+        x = decoderPred!(x, normalizedBy: decoderNorm!)
         return x.slice(alongAxis: 1, 1..<(n + 1))
     }
 

@@ -15,6 +15,11 @@ public struct Attention: Module {
     /// `[B, N, C] -> [B, N, C]`
     public func callAsFunction(_ x: Tensor) -> Tensor { proj(selfAttention(qkv(x), heads: heads)) }
 
+    /// `self(norm(x))` with the LayerNorm fused into the qkv projection (pre-norm blocks).
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: LayerNorm) -> Tensor {
+        proj(selfAttention(qkv(x, normalizedBy: norm), heads: heads))
+    }
+
     /// Post-softmax attention probabilities `[B, H, N, N]` for `x` (attention maps; no gradient).
     public func probabilities(_ x: Tensor) -> Tensor {
         withoutGradient { selfAttentionProbabilities(qkv(x), heads: heads) }

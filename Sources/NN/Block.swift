@@ -15,8 +15,8 @@ public struct Block: Module {
 
     /// `[B, N, C] -> [B, N, C]`
     public func callAsFunction(_ x: Tensor) -> Tensor {
-        let x = x + attn(norm1(x))
-        return x + mlp(norm2(x))
+        let x = x + attn(x, normalizedBy: norm1)
+        return x + mlp(x, normalizedBy: norm2)
     }
 
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {

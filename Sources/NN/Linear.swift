@@ -24,6 +24,11 @@ public struct Linear: Module {
     /// `self(h.gelu())`, keeping only h for the backward pass (``geluLinear(_:_:_:)``).
     public func callAsFunction(gelu h: Tensor) -> Tensor { geluLinear(h, weight, bias) }
 
+    /// `self(norm(x))`, keeping only x for the backward pass (``Engine/layerNormLinear(_:normWeight:normBias:eps:_:_:)``).
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: LayerNorm) -> Tensor {
+        layerNormLinear(x, normWeight: norm.weight, normBias: norm.bias, eps: norm.eps, weight, bias)
+    }
+
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
         try body(prefix + "weight", &weight)
         if bias != nil { try body(prefix + "bias", &bias!) }

@@ -11,6 +11,9 @@ public struct MLP: Module {
     /// `[..., C] -> [..., C]`; GELU's output is recomputed in the backward pass rather than kept.
     public func callAsFunction(_ x: Tensor) -> Tensor { fc2(gelu: fc1(x)) }
 
+    /// `self(norm(x))` with the LayerNorm fused into fc1 (pre-norm blocks).
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: LayerNorm) -> Tensor { fc2(gelu: fc1(x, normalizedBy: norm)) }
+
     public mutating func forEachParameter(prefix: String, _ body: (String, inout Tensor) throws -> Void) rethrows {
         try fc1.forEachParameter(prefix: prefix + "fc1.", body)
         try fc2.forEachParameter(prefix: prefix + "fc2.", body)

@@ -104,6 +104,29 @@ import TestSupport
         for (f, c) in zip(fused, composed) { #expect(f == c) }
     }
 
+    @Test func layerNormLinearLayer() {
+        let x = randomTensor([2, 3, 6], low: -2, high: 2, seed: 1), nw = randomTensor([6], low: 0.5, high: 1.5, seed: 2)
+        let nb = randomTensor([6], seed: 3), w = randomTensor([5, 6], seed: 4), b = randomTensor([5], seed: 5)
+        gradcheck([x, nw, nb, w, b], "layerNormLinear") { layerNormLinear($0[0], normWeight: $0[1], normBias: $0[2], eps: 1e-6, $0[3], $0[4]) }
+        gradcheck([x, nw, nb, w], "layerNormLinear no bias") { layerNormLinear($0[0], normWeight: $0[1], normBias: $0[2], eps: 1e-6, $0[3], nil) }
+    }
+
+    /// The fused op gives the composed ops' values and gradients exactly (same kernels, same order).
+    @Test func layerNormLinearEqualsComposition() {
+        let x = randomTensor([3, 7, 24], low: -4, high: 4, seed: 4), w = randomTensor([10, 24], seed: 5)
+        let b = randomTensor([10], seed: 6), r = randomTensor([3, 7, 10], seed: 7)
+        let nw = randomTensor([24], low: 0.5, high: 1.5, seed: 8), nb = randomTensor([24], seed: 9)
+        func run(_ f: (Tensor, Tensor, Tensor, Tensor, Tensor) -> Tensor) -> [[Float]] {
+            let (xw, ww, bw, nww, nbw) = (x.watched(), w.watched(), b.watched(), nw.watched(), nb.watched())
+            let y = f(xw, ww, bw, nww, nbw)
+            (y * r).sum().backward()
+            return [y.scalars, xw.grad!.scalars, ww.grad!.scalars, bw.grad!.scalars, nww.grad!.scalars, nbw.grad!.scalars]
+        }
+        let fused = run { layerNormLinear($0, normWeight: $3, normBias: $4, eps: 1e-6, $1, $2) }
+        let composed = run { linear(layerNorm($0, weight: $3, bias: $4, eps: 1e-6), $1, $2) }
+        for (f, c) in zip(fused, composed) { #expect(f == c) }
+    }
+
     @Test func patchEmbedding() {
         let img = randomTensor([2, 3, 4, 4], seed: 1), w = randomTensor([5, 3, 2, 2], seed: 2), b = randomTensor([5], seed: 3)
         gradcheck([img, w, b], "patchEmbed") { patchEmbed($0[0], weight: $0[1], bias: $0[2]) }
