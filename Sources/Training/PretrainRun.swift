@@ -64,7 +64,7 @@ public enum PretrainRun {
             dataset = try Dataset(images: imagesURL, regions: regionSource, validationFraction: config.valFraction)
         }
         let sampleType = LoaderOptions.RegionSampleType(rawValue: m.regionSampleType) ?? .random
-        var options = LoaderOptions(imageSize: m.imgSize, patchSize: m.patchSize, numRegions: m.numRegion,
+        let options = LoaderOptions(imageSize: m.imgSize, patchSize: m.patchSize, numRegions: m.numRegion,
                                     regionMaskRatio: m.regionMaskRatio, regionSampleType: sampleType,
                                     globalBatchSize: config.batchSize, workers: config.numWorkers, prefetch: 4, train: true)
         let start = try resume.map { try LoaderBatches.position(from: $0.dataPosition) } ?? LoaderPosition(epoch: 0, batch: 0)
@@ -74,18 +74,13 @@ public enum PretrainRun {
         if worldSize > 1 { log("data parallel: \(worldSize) ranks, \(config.batchSize / worldSize) images each per micro-batch") }
         let source = LoaderBatches(loader)
 
-        // Validation batches: the whole held-out split once, plain resize, fixed masking in validate().
+        // Validation: fixed views (the held-out split, topped up with training photos), fixed masks.
         var validation: [TrainingBatch] = []
-        let heldOut = dataset.validation.count
-        if heldOut > 0 && rank == 0 {
-            options.train = false
-            options.globalBatchSize = min(config.batchSize, heldOut)
-            options.workers = 1
-            let valLoader = try DataLoader(dataset: dataset, options: options, seed: config.seed)
-            for _ in 0..<max(1, heldOut / options.globalBatchSize) {
-                let b = try valLoader.next()
-                validation.append(TrainingBatch(images: b.images, regions: b.regions, shuffleIds: b.shuffleIds))
-            }
+        if rank == 0 {
+            let views = try ValidationViews(dataset: dataset, options: options, count: config.valImages,
+                                            batchSize: config.batchSize, patches: m.numPatches)
+            validation = views.batches
+            if views.count > 0 { log("validation: \(views.summary)") }
         }
 
         let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume, synchronizer: synchronizer)
@@ -99,18 +94,17 @@ public enum PretrainRun {
         log("model: \(m.numRegion == 0 ? "MAE" : (m.useMaeLoss ? "R-MAE (\(m.variant.rawValue))" : "RAE (\(m.variant.rawValue))")) \(m.embedDim)×\(m.depth), \(m.imgSize) px / patch \(m.patchSize), k = \(m.numRegion), \(String(format: "%.2f", Double(params) / 1e6))M trainable parameters; \(trainer.totalSteps) updates of \(config.batchSize * config.accumIter) images, peak lr \(String(format: "%.3g", config.peakLearningRate))"
             + (resume.map { ", resuming at update \($0.step)" } ?? ""))
 
-        let summary = try trainer.run(validation: validation, log: log)
+        let pictures = RunPictures(directory: runDirectory, shown: validation.first, config: m)
+        let summary = try trainer.run(validation: validation, log: log, validated: { pictures.write($0, log: log) })
         for (path, why) in loader.skipped { rawLog("rank \(rank): skipped \(path): \(why)") }
         if !loader.skipped.isEmpty { rawLog("rank \(rank): \(loader.skipped.count) unreadable samples were skipped") }
         guard rank == 0 else { return summary }
 
-        // Final weights with the official keys, and a picture of what the model does.
+        // Final weights with the official keys, and the pictures of the last update.
         try SafeTensors.write(trainer.model.stateDict, metadata: ["format": "rmae-swift official state_dict",
                                                                     "config": String(decoding: try JSONEncoder().encode(m), as: UTF8.self)],
                               to: runDirectory.appendingPathComponent("model_final.safetensors"))
-        if let shown = validation.first ?? (try? source.nextBatch()) {
-            try trainer.reconstructionPicture(shown).writePNG(to: runDirectory.appendingPathComponent("reconstruction.png"))
-        }
+        pictures.write(trainer, log: log)
         return summary
     }
 }

@@ -39,6 +39,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var numWorkers = 2
     /// Fraction of the images held out for validation (by a stable hash of the path).
     public var valFraction = 0.05
+    /// Validation views at least: the held-out split, topped up with fixed views of training photos when it
+    /// is smaller (``ValidationViews``); 0 = the held-out split alone.
+    public var valImages = 16
     public var valEvery = 100
     public var checkpointEvery = 100
     public var keepCheckpoints = 3
@@ -64,7 +67,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         case preset, model, data, regions, out, lr, blr, steps, epochs, seed
         case batchSize = "batch_size", accumIter = "accum_iter", weightDecay = "weight_decay"
         case beta1, beta2, warmupSteps = "warmup_steps", warmupEpochs = "warmup_epochs", clipGrad = "clip_grad"
-        case numWorkers = "num_workers", valFraction = "val_fraction", valEvery = "val_every"
+        case numWorkers = "num_workers", valFraction = "val_fraction", valImages = "val_images", valEvery = "val_every"
         case checkpointEvery = "checkpoint_every", keepCheckpoints = "keep_checkpoints", logEvery = "log_every"
     }
 
@@ -91,7 +94,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try get(.epochs, &epochs)
         if c.contains(.warmupSteps) { warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) }
         try get(.warmupEpochs, &warmupEpochs); try get(.clipGrad, &clipGrad); try get(.seed, &seed)
-        try get(.numWorkers, &numWorkers); try get(.valFraction, &valFraction); try get(.valEvery, &valEvery)
+        try get(.numWorkers, &numWorkers); try get(.valFraction, &valFraction); try get(.valImages, &valImages); try get(.valEvery, &valEvery)
         try get(.checkpointEvery, &checkpointEvery); try get(.keepCheckpoints, &keepCheckpoints); try get(.logEvery, &logEvery)
     }
 
@@ -113,6 +116,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         if let steps, steps < 1 { try fail("steps must be at least 1, got \(steps)") }
         if steps == nil && epochs < 1 { try fail("epochs must be at least 1, got \(epochs)") }
         if !(0..<1).contains(valFraction) { try fail("val_fraction must be in [0, 1), got \(valFraction)") }
+        if valImages < 0 { try fail("val_images must be ≥ 0, got \(valImages)") }
         if clipGrad < 0 { try fail("clip_grad must be ≥ 0, got \(clipGrad)") }
         if keepCheckpoints < 1 { try fail("keep_checkpoints must be at least 1, got \(keepCheckpoints)") }
         if checkpointEvery < 1 || valEvery < 1 || logEvery < 1 { try fail("checkpoint_every, val_every and log_every must be at least 1") }

@@ -3,12 +3,15 @@ import Models
 import NN
 import TensorBoard
 
-/// Validation on held-out batches: mean losses and the IoU of predicted vs true region pixels over the
-/// masked region patches (prediction = sigmoid(logit) ≥ 0.5).
+/// Validation on fixed views: mean losses, and the IoU of predicted vs true region pixels over the masked
+/// region patches (prediction = sigmoid(logit) ≥ 0.5) beside the same IoU of the trivial
+/// ``NearestVisiblePatch`` fill on the same views, masks and regions.
 public struct ValidationResult: Sendable {
     public var loss: Double, maeLoss: Double, regionLoss: Double
     /// Nil for MAE (no regions).
     public var regionIoU: Double?
+    /// The nearest-visible-patch baseline on the same masked region patches; nil for MAE.
+    public var regionIoUBaseline: Double?
 }
 
 /// How a run ended.
@@ -21,47 +24,54 @@ public struct RunSummary: Sendable {
 }
 
 extension Trainer {
-    /// Evaluates fixed batches with a fixed masking (the same every time, so values are comparable across steps).
+    /// Evaluates fixed batches with a fixed masking (the same every time, so values are comparable across
+    /// steps): each batch's own permutations (``ValidationViews`` gives every view one), else permutations
+    /// drawn from a constant seed.
     public func validate(_ batches: [TrainingBatch]) -> ValidationResult {
-        var rng = RandomGenerator(seed: config.seed &+ 0x5EED, stream: .masking)
+        var rng = RandomGenerator(seed: 0x5EED, stream: .masking)
         var loss = 0.0, mae = 0.0, region = 0.0
-        var intersection = 0.0, union = 0.0
+        var score = MaskedRegionIoU(), trivial = MaskedRegionIoU()
         let (p, n) = (config.model.patchSize, config.model.numPatches)
         for batch in batches {
             let b = batch.images.shape[0]
             let masking = batch.shuffleIds.map { Masking(idsShuffle: $0) } ?? Masking.random(batch: b, patches: n, using: &rng)
-            let out = withoutGradient { model(images: batch.images, regions: batch.regions, masking: masking) }
+            let out = withoutGradient { self.model(images: batch.images, regions: batch.regions, masking: masking) }
             loss += Double(out.loss.item); mae += Double(out.maeLoss.item); region += Double(out.regionLoss.item)
             if let logits = out.predRegion, let maps = batch.regions {
-                let k = maps.shape[1], s = maps.shape[2]
+                let k = maps.shape[1], s = maps.shape[2], pp = p * p
                 let targets = maps.reshaped([b * k, 1, s, s]).patchified(patch: p).scalars
                 let z = logits.scalars, mask = out.regionMask.scalars
-                let pp = p * p
-                for bi in 0..<b { for r in 0..<k { for pi in 0..<n where mask[bi * n + pi] == 1 {
-                    let base = ((bi * k + r) * n + pi) * pp
-                    for j in 0..<pp {
-                        let predicted = z[base + j] >= 0, truth = targets[base + j] == 1
-                        if predicted && truth { intersection += 1 }
-                        if predicted || truth { union += 1 }
+                for bi in 0..<b {
+                    let masked = mask[(bi * n)..<((bi + 1) * n)]
+                    for r in 0..<k {
+                        let span = ((bi * k + r) * n * pp)..<((bi * k + r + 1) * n * pp)
+                        score.add(prediction: z[span], threshold: 0, truth: targets[span], masked: masked, patchArea: pp)
+                        let fill = NearestVisiblePatch.fill(targets[span], masked: masked, gridSize: config.model.gridSize, patchArea: pp)
+                        trivial.add(prediction: fill, threshold: 0.5, truth: targets[span], masked: masked, patchArea: pp)
                     }
-                } } }
+                }
             }
         }
         let count = Double(max(batches.count, 1))
+        let regions = config.model.hasRegionBranch
         return ValidationResult(loss: loss / count, maeLoss: mae / count, regionLoss: region / count,
-                                regionIoU: config.model.hasRegionBranch ? (union > 0 ? intersection / union : 1) : nil)
+                                regionIoU: regions ? (score.value ?? 1) : nil,
+                                regionIoUBaseline: regions ? (trivial.value ?? 1) : nil)
     }
 
     /// Trains until the schedule's last update (or a stop signal), with progress, metrics, validation and
     /// checkpoints. A non-finite loss throws after the last good checkpoint is on disk.
-    public func run(validation: [TrainingBatch] = [], log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws -> RunSummary {
+    /// - Parameter validated: called on rank 0 after each validation's metrics are written (pictures, curves).
+    public func run(validation: [TrainingBatch] = [], log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) },
+                    validated: (Trainer) -> Void = { _ in }) throws -> RunSummary {
         let lead = rank == 0   // only rank 0 writes metrics, progress and checkpoints
         if lead { try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true) }
         let metrics = !lead ? nil : try MetricsWriter(runDirectory: runDirectory, columns: [
             "step", "epoch", "loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "elapsed_s",
-            "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou",
+            "val_loss", "val_mae_loss", "val_region_loss", "val_region_iou", "val_region_iou_baseline",
         ])
-        let events = !lead ? nil : try EventFileWriter(directory: runDirectory, firstStep: step + 1)   // TensorBoard
+        // TensorBoard; a fresh run logs the untrained model's validation at update 0.
+        let events = !lead ? nil : try EventFileWriter(directory: runDirectory, firstStep: step == 0 && !validation.isEmpty ? 0 : step + 1)
         let total = totalSteps
         let progress = ProgressReporter(label: "pretrain", total: total, unit: "updates", start: step)
         let imagesPerUpdate = Double(config.batchSize * config.accumIter)
@@ -70,6 +80,27 @@ extension Trainer {
         var summary = RunSummary(firstStep: step, lastStep: step, firstLoss: nil, lastLoss: nil, seconds: 0, interrupted: false)
         var rate = 0.0
         func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18 }
+        func validateInto(_ record: inout [String: Any]) {
+            let v = validate(validation)
+            record["val_loss"] = v.loss
+            record["val_mae_loss"] = v.maeLoss
+            record["val_region_loss"] = v.regionLoss
+            if let iou = v.regionIoU { record["val_region_iou"] = iou }
+            if let iou = v.regionIoUBaseline { record["val_region_iou_baseline"] = iou }
+            progress.interrupt()
+            log(String(format: "validation step %d: loss %.4f mae_loss %.4f region_loss %.4f", step, v.loss, v.maeLoss, v.regionLoss)
+                + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? "")
+                + (v.regionIoUBaseline.map { String(format: " (nearest visible patch %.3f)", $0) } ?? ""))
+        }
+
+        if lead && !validation.isEmpty && step == 0 {   // the untrained model: where the curves start
+            var record: [String: Any] = ["step": 0, "epoch": 0, "elapsed_s": 0.0]
+            validateInto(&record)
+            metrics?.write(record)
+            try events?.write(record, step: 0)
+            try events?.writeImage(tag: "reconstruction", png: reconstructionPNG(validation[0]), step: 0)
+            validated(self)
+        }
 
         while step < total {
             let t0 = clock.now
@@ -93,20 +124,14 @@ extension Trainer {
                 "img_per_s": rate, "elapsed_s": elapsed,
             ]
             if lead && !validation.isEmpty && (step % config.valEvery == 0 || step == total) {
-                let v = validate(validation)
-                record["val_loss"] = v.loss
-                record["val_mae_loss"] = v.maeLoss
-                record["val_region_loss"] = v.regionLoss
-                if let iou = v.regionIoU { record["val_region_iou"] = iou }
+                validateInto(&record)
                 try events?.writeImage(tag: "reconstruction", png: reconstructionPNG(validation[0]), step: step)
-                progress.interrupt()
-                log(String(format: "validation step %d: loss %.4f mae_loss %.4f region_loss %.4f", step, v.loss, v.maeLoss, v.regionLoss)
-                    + (v.regionIoU.map { String(format: " masked-region IoU %.3f", $0) } ?? ""))
             }
             if step % config.logEvery == 0 || step == total || record["val_loss"] != nil || step == summary.firstStep + 1 {
                 metrics?.write(record)
                 try events?.write(record, step: step)
             }
+            if record["val_loss"] != nil { validated(self) }
             if worldSize > 1 && (step % config.checkpointEvery == 0 || step == total) {
                 try verifyRanksAgree()
             }

@@ -20,8 +20,9 @@ import Regions
 /// 2. **FH region reconstruction** at the training mask ratios. The k largest FH segments at scale 1000
 ///    (``FHRegions``) go in as the k regions, masked with a seeded random permutation (`mask_ratio`,
 ///    `region_mask_ratio` of the model); per region, the IoU of `logit ≥ 0` against the map over the masked
-///    region patches (as the training log's validation IoU, but per region). Regions with an empty union
-///    there are skipped; mIoU is the mean over the rest.
+///    region patches (as the training log's validation IoU, but per region), beside the same IoU of the
+///    ``NearestVisiblePatch`` fill (each masked patch copied from the nearest visible one: no model). A
+///    region is scored when it has a pixel in the masked patches; mIoU is the mean over those.
 ///
 /// Seeds: instance (image i, label l) draws from stream `0xE7A1_0000 + 256·i + l` of `seed`; image i's
 /// masking from stream `0xE7A2_0000 + i`.
@@ -88,6 +89,8 @@ public struct MaskEvaluation {
         /// Regions scored (non-empty union on the masked patches).
         public var fhRegionsScored: Int
         public var fhRegionMIoU: Double
+        /// The same regions and masks filled by ``NearestVisiblePatch`` (no model).
+        public var fhRegionBaselineMIoU: Double
         public var perInstance: [InstanceResult]
 
         enum CodingKeys: String, CodingKey {
@@ -95,7 +98,7 @@ public struct MaskEvaluation {
             case patchSize = "patch_size", threshold, seed, levels, fhScale = "fh_scale"
             case fhRegionsPerImage = "fh_regions_per_image", maskRatio = "mask_ratio"
             case regionMaskRatio = "region_mask_ratio", fhRegionsScored = "fh_regions_scored"
-            case fhRegionMIoU = "fh_region_miou", perInstance = "per_instance"
+            case fhRegionMIoU = "fh_region_miou", fhRegionBaselineMIoU = "fh_region_baseline_miou", perInstance = "per_instance"
         }
 
         /// The table `rmae evaluate` prints.
@@ -112,7 +115,8 @@ public struct MaskEvaluation {
             }
             lines += ["", String(format: "FH region reconstruction (scale %d, %d largest regions, mask ratio %.2f / region %.2f)",
                                  fhScale, fhRegionsPerImage, maskRatio, regionMaskRatio),
-                      String(format: "  mIoU on masked patches   %.4f   (%d regions)", fhRegionMIoU, fhRegionsScored)]
+                      "  mIoU on masked patches   nearest visible patch",
+                      String(format: "  %.4f                   %.4f   (%d regions)", fhRegionMIoU, fhRegionBaselineMIoU, fhRegionsScored)]
             return lines.joined(separator: "\n")
         }
     }
@@ -156,6 +160,7 @@ public struct MaskEvaluation {
         var instances: [InstanceResult] = []
         var skipped = 0
         var regionIoUs: [Double] = []
+        var regionBaselineIoUs: [Double] = []
         public init() {}
     }
 
@@ -193,19 +198,32 @@ public struct MaskEvaluation {
         let regions = Tensor(shape: [1, maps.count, s, s], Array(maps.joined()))
         let out = withoutGradient { model(images: view.tensor, regions: regions, masking: masking) }
         let logits = out.predRegion!.scalars, hidden = out.regionMask.scalars
+        let copied = NearestVisiblePatch.sources(visible: hidden.map { $0 != 1 }, gridSize: g)
         for (r, map) in maps.enumerated() {
-            var intersection = 0, union = 0
+            var predicted = MaskedRegionIoU(), nearest = MaskedRegionIoU()
+            var modelPatch = [Float](repeating: 0, count: p * p), truthPatch = modelPatch, copyPatch = modelPatch
             for patch in 0..<n where hidden[patch] == 1 {
-                let (py, px) = (patch / g, patch % g)
+                let (py, px) = (patch / g, patch % g), (sy, sx) = (copied[patch] / g, copied[patch] % g)
                 for i in 0..<p { for j in 0..<p {
-                    let predicted = logits[(r * n + patch) * p * p + i * p + j] >= 0
-                    let truth = map[(py * p + i) * s + px * p + j] == 1
-                    if predicted && truth { intersection += 1 }
-                    if predicted || truth { union += 1 }
+                    modelPatch[i * p + j] = logits[(r * n + patch) * p * p + i * p + j]
+                    truthPatch[i * p + j] = map[(py * p + i) * s + px * p + j]
+                    copyPatch[i * p + j] = map[(sy * p + i) * s + sx * p + j]
                 } }
+                predicted.add(prediction: modelPatch, threshold: 0, truth: truthPatch, masked: [1], patchArea: p * p)
+                nearest.add(prediction: copyPatch, threshold: 0.5, truth: truthPatch, masked: [1], patchArea: p * p)
             }
-            if union > 0 { partial.regionIoUs.append(Double(intersection) / Double(union)) }
+            // scored when the region has a pixel in the masked patches (then both unions are non-empty)
+            guard (0..<n).contains(where: { hidden[$0] == 1 && Self.touches(map, patch: $0, size: s, patchSize: p) }) else { continue }
+            partial.regionIoUs.append(predicted.value ?? 0)
+            partial.regionBaselineIoUs.append(nearest.value ?? 0)
         }
+    }
+
+    /// True when `map` (`S × S`, 0/1) has a 1 inside `patch`.
+    static func touches(_ map: [Float], patch: Int, size s: Int, patchSize p: Int) -> Bool {
+        let (py, px) = (patch / (s / p), patch % (s / p))
+        for i in 0..<p { for j in 0..<p where map[(py * p + i) * s + px * p + j] == 1 { return true } }
+        return false
     }
 
     /// Sums → report.
@@ -220,7 +238,8 @@ public struct MaskEvaluation {
                       imageSize: c.imgSize, patchSize: c.patchSize, threshold: Double(threshold), seed: seed,
                       levels: levelSummaries, fhScale: fhScale, fhRegionsPerImage: c.numRegion, maskRatio: c.maskRatio,
                       regionMaskRatio: c.regionMaskRatio, fhRegionsScored: partial.regionIoUs.count,
-                      fhRegionMIoU: mean(partial.regionIoUs), perInstance: partial.instances)
+                      fhRegionMIoU: mean(partial.regionIoUs), fhRegionBaselineMIoU: mean(partial.regionBaselineIoUs),
+                      perInstance: partial.instances)
     }
 
     /// `|a ∧ b| / |a ∨ b|` of two binary maps (1 when both are empty).

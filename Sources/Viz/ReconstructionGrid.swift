@@ -4,7 +4,8 @@ import Regions
 
 /// The paper's Fig. 5 view of a forward pass, one row per image (REFERENCE.md §14.1):
 /// masked image | reconstruction (visible patches pasted back) | original, and for models with regions:
-/// masked region | predicted region (sigmoid) | original region | all regions in colour.
+/// masked region | predicted region (sigmoid) | the prediction thresholded at 0.5 (white = region, the
+/// shape a user would get) | original region | all regions in colour.
 ///
 /// For `norm_pix_loss` models each predicted patch is de-normalised with the mean and unbiased variance of
 /// the same patch of the original image, as the official evaluation hook does.
@@ -19,7 +20,7 @@ public enum ReconstructionGrid {
         let g = s / p
         let hasPixels = output.pred != nil, hasRegions = output.predRegion != nil && regions != nil
         var columns: [String] = ["MASKED", hasPixels ? "RECONSTRUCTION" : "", "ORIGINAL"].filter { !$0.isEmpty }
-        if hasRegions { columns += ["MASKED REGION", "PREDICTED", "REGION", "ALL REGIONS"] }
+        if hasRegions { columns += ["MASKED REGION", "PREDICTED", "PREDICTED>0.5", "REGION", "ALL REGIONS"] }
         let gap = 4, captionHeight = 14, titleHeight = title == nil ? 0 : 18
         let tile = max(s, Canvas.textWidth("RECONSTRUCTION") + 4)
         var canvas = Canvas(width: columns.count * (tile + gap) + gap, height: titleHeight + captionHeight + b * (s + gap) + gap)
@@ -78,6 +79,7 @@ public enum ReconstructionGrid {
                 } }
                 tiles.append(TensorImages.grey(maskedRegion, width: s, height: s))
                 tiles.append(TensorImages.grey(predicted, width: s, height: s))
+                tiles.append(TensorImages.grey(predicted.map { $0 >= 0.5 ? 1 : 0 }, width: s, height: s))
                 tiles.append(TensorImages.grey(truth, width: s, height: s))
                 tiles.append(TensorImages.overlay(original, maps: (0..<k).map(mapOf)))
             }

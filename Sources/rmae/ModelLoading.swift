@@ -5,28 +5,14 @@ import Foundation
 import Models
 import Regions
 import Training
+import Viz
 
 /// What `--checkpoint` accepts: a training checkpoint file, a run directory (its latest checkpoint, or its
 /// `model_final.safetensors` when it has none), or a `model_final.safetensors` itself (official keys, the
 /// model configuration in its metadata).
 enum ModelLoading {
     static func load(_ path: String) throws -> (model: RegionMAE, source: URL) {
-        let url = URL(fileURLWithPath: path)
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw ValidationError("--checkpoint: '\(path)' does not exist")
-        }
-        var file = url
-        if isFolder.boolValue {
-            if let latest = Checkpoint.latest(url) {
-                file = latest
-            } else {
-                file = url.appendingPathComponent("model_final.safetensors")
-                guard FileManager.default.fileExists(atPath: file.path) else {
-                    throw ValidationError("--checkpoint: '\(path)' holds neither checkpoints/step_*.safetensors nor model_final.safetensors")
-                }
-            }
-        }
+        let file = try resolve(path)
         let safetensors = try SafeTensors.read(file)
         let config: ModelConfig, parameters: [String: Tensor]
         if safetensors.metadata["format"] == "rmae-swift checkpoint" {
@@ -38,6 +24,43 @@ enum ModelLoading {
             throw ValidationError("--checkpoint: \(file.path) is neither an rmae-swift checkpoint nor a state_dict with a model config in its metadata")
         }
         return (try RegionMAE(config: config).loading(parameters), file)
+    }
+
+    /// A backbone for `rmae probe`: everything ``load(_:)`` reads, and encoder-only files with timm keys
+    /// (`rmae export --format timm`, or timm's own ViT weights: shapes give the size, `heads` or the stored
+    /// configuration the heads). `positions` is the file's `pos_embed` when the model was built from shapes.
+    static func loadEncoder(_ path: String, heads: Int?) throws -> (model: RegionMAE, positions: Tensor?, source: URL) {
+        let file = try resolve(path)
+        let safetensors = try SafeTensors.read(file)
+        let stored = try safetensors.metadata["config"].map { try JSONDecoder().decode(ModelConfig.self, from: Data($0.utf8)) }
+        let whole = safetensors.metadata["format"] == "rmae-swift checkpoint"
+            || stored != nil && (safetensors.tensors["decoder_embed.weight"] != nil || safetensors.tensors["region_pred.1.weight"] != nil)
+        if whole {
+            let (model, source) = try load(path)
+            return (model, nil, source)
+        }
+        do {
+            let weights = try EncoderWeights(safetensors.tensors, stored: stored, heads: heads)
+            return (try weights.model(), weights.positions, file)
+        } catch let e as EncoderWeights.Problem {
+            throw ValidationError("--checkpoint: \(file.path): \(e.description)")
+        }
+    }
+
+    /// The file behind `--checkpoint`: a file itself, or a run directory's latest checkpoint or final weights.
+    static func resolve(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw ValidationError("--checkpoint: '\(path)' does not exist")
+        }
+        guard isFolder.boolValue else { return url }
+        if let latest = Checkpoint.latest(url) { return latest }
+        let file = url.appendingPathComponent("model_final.safetensors")
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw ValidationError("--checkpoint: '\(path)' holds neither checkpoints/step_*.safetensors nor model_final.safetensors")
+        }
+        return file
     }
 
     /// Decodes an image or fails with the decoder's message.

@@ -42,6 +42,38 @@ import TestSupport
         }
     }
 
+    /// AdamW applied to each parameter as its gradient completes (during the backward pass) gives the same
+    /// parameters and moments, bit for bit, as collecting all gradients and updating afterwards.
+    @Test(arguments: [1, 2])
+    func updateInBackwardEqualsUpdateAfter(shares: Int) throws {
+        let config = TestModelConfigs.small()
+        var rng = RandomGenerator(seed: 5, stream: .test)
+        let b = 4, s = config.imgSize
+        let images = Tensor.normal([b, 3, s, s], using: &rng)
+        let regions = Tensor(shape: [b, config.numRegion, s, s], (0..<(b * config.numRegion * s * s)).map { _ in rng.uniform() > 0.5 ? 1 : 0 })
+        let masking = Masking.random(batch: b, patches: config.numPatches, using: &rng)
+        func loss(_ m: RegionMAE, _ r: Range<Int>) -> (Tensor, Void) {
+            let out = m(images: images.slice(alongAxis: 0, r), regions: regions.slice(alongAxis: 0, r), masking: masking.images(r))
+            return (out.loss * (Float(r.count) / Float(b)), ())
+        }
+        var after = try RegionMAE(config: config, seed: 2), during = after
+        let optAfter = AdamW(learningRate: 1e-3), optDuring = AdamW(learningRate: 1e-3)
+        for _ in 0..<2 {   // the second step has non-zero moments
+            let grads = valueWithGradient(at: after, batch: b, shares: shares, loss).gradient
+            #expect(optAfter.update(&after, along: grads) == 0)
+            let update = optDuring.beginInPlaceUpdate(&during)
+            let none = valueWithGradient(at: during, batch: b, shares: shares, onGradient: update.apply, loss).gradient
+            #expect(none.isEmpty && update.nonFinite == 0)
+            #expect(abs(update.gradientNorm - globalNorm(grads)) <= 1e-12 * globalNorm(grads))
+        }
+        let a = Dictionary(uniqueKeysWithValues: after.namedParameters().map { ($0.name, $0.value.scalars) })
+        for (name, t) in during.namedParameters() {
+            #expect(t.scalars == a[name]!, "\(name)")
+            #expect(optDuring.firstMoment[name]!.scalars == optAfter.firstMoment[name]!.scalars, "\(name) m")
+            #expect(optDuring.secondMoment[name]!.scalars == optAfter.secondMoment[name]!.scalars, "\(name) v")
+        }
+    }
+
     @Test func sharesKeepTheCallersGradientMode() {
         var seen = [Bool](repeating: true, count: 2)
         withoutGradient {

@@ -74,9 +74,10 @@ import Training
         #expect(Checkpoint.list(in: dir).map(\.lastPathComponent) == ["step_00000020.safetensors", "step_00000030.safetensors"])
         let csv = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
         #expect(csv.first!.hasPrefix("step,epoch,loss"))
-        #expect(csv.count == 31)
+        #expect(csv.count == 32)   // header, the untrained model's validation (step 0), 30 updates
         let jsonl = try String(contentsOf: dir.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
-        #expect(jsonl.contains("\"val_region_iou\""))
+        #expect(jsonl.contains("\"val_region_iou\"") && jsonl.contains("\"val_region_iou_baseline\""))
+        #expect(csv[1].hasPrefix("0,0,"))
     }
 
     @Test func nonFiniteLossStopsWithoutTouchingWeights() throws {

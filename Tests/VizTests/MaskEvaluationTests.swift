@@ -44,11 +44,17 @@ import Testing
         #expect(report.levels.allSatisfy { (0...1).contains($0.mIoU) && (0...1).contains($0.promptsOnlyMIoU) })
         #expect(report.fhRegionsScored > 0 && (0...1).contains(report.fhRegionMIoU))
         #expect(report.fhRegionsPerImage == 2 && report.imageSize == 32)
+        // The nearest-visible-patch column needs no model: another model scores the same baseline.
+        #expect((0...1).contains(report.fhRegionBaselineMIoU) && report.fhRegionBaselineMIoU > 0)
+        let other = try MaskEvaluation(seed: 1).run(model: try RegionMAE(config: InferenceFixtures.config(), seed: 99), folder: folder)
+        #expect(other.fhRegionBaselineMIoU == report.fhRegionBaselineMIoU && other.fhRegionsScored == report.fhRegionsScored)
+        #expect(report.table.contains("nearest visible patch"))
         // Fixed seed: the same numbers again; the JSON round-trips.
         #expect(try MaskEvaluation(seed: 1).run(model: model, folder: folder) == report)
         let json = try JSONEncoder().encode(report)
         #expect(try JSONDecoder().decode(MaskEvaluation.Report.self, from: json) == report)
         #expect(String(decoding: json, as: UTF8.self).contains("\"fh_region_miou\""))
+        #expect(String(decoding: json, as: UTF8.self).contains("\"fh_region_baseline_miou\""))
         #expect(report.table.contains("mIoU"))
     }
 
