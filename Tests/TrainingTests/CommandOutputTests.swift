@@ -104,7 +104,7 @@ import TestSupport
         // Every numeric entry of every record, at its step (TensorBoard keeps 32-bit floats).
         let records = try String(contentsOf: out.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Foundation.Data($0.utf8)) as! [String: Any] }
-        #expect(records.map { $0["step"] as? Int } == [1, 2, 3, 4, 5, 6])
+        #expect(records.map { $0["step"] as? Int } == [0, 1, 2, 3, 4, 5, 6])   // 0: the untrained model's validation
         var checked = 0
         for record in records {
             let step = record["step"] as! Int
@@ -119,16 +119,16 @@ import TestSupport
                 }
             }
         }
-        #expect(checked >= 6 * 8 + 3 * 4)   // 8 training entries per step, 4 validation entries at steps 2, 4, 6
+        #expect(checked >= 6 * 8 + 4 * 4)   // 8 training entries per step, 4 validation entries at steps 0, 2, 4, 6
         for key in ["loss", "mae_loss", "region_loss", "lr", "grad_norm", "img_per_s", "val_loss", "val_region_iou"] {
             #expect(logs.scalars[key] != nil, "no TensorBoard scalar \(key)")
         }
         #expect(logs.scalars["loss"]?.map(\.step) == [1, 2, 3, 4, 5, 6])
-        #expect(logs.scalars["val_loss"]?.map(\.step) == [2, 4, 6])
+        #expect(logs.scalars["val_loss"]?.map(\.step) == [0, 2, 4, 6])
 
         let picture = try ImageDecoder.decode(contentsOf: out.appendingPathComponent("reconstruction.png"))
         let shown = try #require(logs.images["reconstruction"])
-        #expect(shown.map(\.step) == [2, 4, 6])
+        #expect(shown.map(\.step) == [0, 2, 4, 6])
         for image in shown {
             #expect(image.error == nil, "step \(image.step): \(image.error ?? "")")
             #expect(image.width == picture.width && image.height == picture.height)

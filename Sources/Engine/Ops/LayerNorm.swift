@@ -17,14 +17,23 @@ public func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float) -> 
                                  mean: mean.ptr, rstd: rstd.ptr)
     }
     return Tensor.record(out, inputs: [x, weight, bias]) { g in
+        Kernels.layerNormGradients(g, x, weight, bias, mean: mean, rstd: rstd)
+    }
+}
+
+extension Kernels {
+    /// The LayerNorm pullback as tensors: `[dx, dweight, dbias]`, each nil where that input needs no gradient.
+    /// `dout` is the gradient of the normalised output; `mean` and `rstd` are the forward's row statistics.
+    static func layerNormGradients(_ dout: Tensor, _ x: Tensor, _ weight: Tensor, _ bias: Tensor,
+                                   mean: Tensor, rstd: Tensor) -> [Tensor?] {
+        let c = x.shape.last ?? 0, rows = x.count / Swift.max(c, 1)
         let dx: Tensor? = x.requiresGrad ? Tensor.zeros(x.shape) : nil
         var dw = [Double](repeating: 0, count: c), db = [Double](repeating: 0, count: c)
         let needW = weight.requiresGrad, needB = bias.requiresGrad
         dw.withUnsafeMutableBufferPointer { pw in
             db.withUnsafeMutableBufferPointer { pb in
-                Kernels.layerNormBackward(g.ptr, x.ptr, weight.ptr, mean: mean.ptr, rstd: rstd.ptr, rows: rows, cols: c,
-                                          dx: dx?.ptr, dweight: needW ? pw.baseAddress : nil,
-                                          dbias: needB ? pb.baseAddress : nil)
+                layerNormBackward(dout.ptr, x.ptr, weight.ptr, mean: mean.ptr, rstd: rstd.ptr, rows: rows, cols: c,
+                                  dx: dx?.ptr, dweight: needW ? pw.baseAddress : nil, dbias: needB ? pb.baseAddress : nil)
             }
         }
         return [dx,

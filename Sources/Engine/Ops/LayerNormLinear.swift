@@ -44,18 +44,8 @@ public func layerNormLinear(_ x: Tensor, normWeight: Tensor, normBias: Tensor, e
         if x.requiresGrad || normWeight.requiresGrad || normBias.requiresGrad {
             // dy = G W, written over y (no longer needed), then the LayerNorm backward.
             BLAS.gemm(m: rows, n: inF, k: outF, a: g.ptr, lda: outF, b: weight.ptr, ldb: inF, c: y.ptr, ldc: inF)
-            let dx: Tensor? = x.requiresGrad ? Tensor.zeros(x.shape) : nil
-            var dw = [Double](repeating: 0, count: c), db = [Double](repeating: 0, count: c)
-            let needW = normWeight.requiresGrad, needB = normBias.requiresGrad
-            dw.withUnsafeMutableBufferPointer { pw in
-                db.withUnsafeMutableBufferPointer { pb in
-                    Kernels.layerNormBackward(y.ptr, x.ptr, normWeight.ptr, mean: mean.ptr, rstd: rstd.ptr, rows: rows, cols: c,
-                                              dx: dx?.ptr, dweight: needW ? pw.baseAddress : nil, dbias: needB ? pb.baseAddress : nil)
-                }
-            }
-            grads[0] = dx
-            grads[1] = needW ? Tensor(shape: [c], dw.map { Float($0) }) : nil
-            grads[2] = needB ? Tensor(shape: [c], db.map { Float($0) }) : nil
+            let norm = Kernels.layerNormGradients(y, x, normWeight, normBias, mean: mean, rstd: rstd)
+            (grads[0], grads[1], grads[2]) = (norm[0], norm[1], norm[2])
         }
         return grads
     }

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# rmae bench train against ../shared/bench/torch_rmae.py, interleaved (rmae, torch, rmae, torch, ...) so that the
+# machine's drift hits both alike; prints every measurement line, then the medians and ratios per setting.
+#   bash scripts/bench-vs-torch.sh [ROUNDS]        (default 3; release build of rmae first)
+# Environment: RMAE_BLAS / RMAE_ISA / RMAE_THREADS pass through to rmae; TORCH_BENCH overrides the baseline path.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rounds=${1:-3}
+rmae=.build/release/rmae
+torch=${TORCH_BENCH:-../shared/bench/torch_rmae.py}
+[ -x "$rmae" ] || { echo "bench-vs-torch: build first: swift build -c release --product rmae" >&2; exit 1; }
+[ -f "$torch" ] || { echo "bench-vs-torch: $torch not found (set TORCH_BENCH)" >&2; exit 1; }
+python3 -c "import torch" 2>/dev/null || { echo "bench-vs-torch: PyTorch not installed (see ../shared/bench/README.md)" >&2; exit 1; }
+
+settings=(
+  "demo|--preset demo --batch 32 --steps 5|--preset vit-tiny --img-size 96 --patch 8 --decoder-dim 128 --decoder-depth 2 --decoder-heads 4 --batch 32 --steps 5"
+  "vit-tiny|--preset vit-tiny --batch 8 --steps 4|--preset vit-tiny --batch 8 --steps 4"
+  "vit-base|--preset vit-base --batch 8 --steps 3|--preset vit-base --batch 8 --steps 3"
+)
+echo "cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\" cores=$(nproc) rounds=$rounds"
+log=$(mktemp)
+for ((r = 1; r <= rounds; r++)); do
+  for s in "${settings[@]}"; do
+    IFS='|' read -r name ours theirs <<<"$s"
+    line=$($rmae bench train $ours 2>/dev/null | grep '^bench=train')
+    echo "round=$r setting=$name $line" | tee -a "$log"
+    line=$(python3 "$torch" $theirs --threads "$(nproc)" 2>/dev/null | grep '^torch')
+    echo "round=$r setting=$name $line" | tee -a "$log"
+  done
+done
+python3 - "$log" <<'PY'
+import re, statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    kv = dict(re.findall(r"(\w+)=([^\s]+)", line))
+    who = "torch" if " torch " in line or line.split()[2] == "torch" else "rmae"
+    rows.setdefault(kv["setting"], {}).setdefault(who, []).append((float(kv["img_per_s"]), float(kv["peak_rss_mb"])))
+for setting, d in rows.items():
+    if "rmae" not in d or "torch" not in d: continue
+    ours = statistics.median(v[0] for v in d["rmae"]); theirs = statistics.median(v[0] for v in d["torch"])
+    rss = statistics.median(v[1] for v in d["rmae"]); trss = statistics.median(v[1] for v in d["torch"])
+    print(f"summary setting={setting} rmae_img_per_s={ours:.2f} torch_img_per_s={theirs:.2f} ratio={ours/theirs:.2f} "
+          f"rmae_peak_rss_mb={rss:.0f} torch_peak_rss_mb={trss:.0f} rss_ratio={rss/trss:.2f}")
+PY
+rm -f "$log"
