@@ -33,13 +33,6 @@ struct EvaluateCommand: ParsableCommand {
         progress.finish()
         print("evaluate: \(source.path)")
         print(report.table)
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let file = URL(fileURLWithPath: json)
-            try ModelLoading.prepareFolder(for: file)
-            try encoder.encode(report).write(to: file, options: .atomic)
-            print("evaluate: report written to \(file.path)")
-        }
+        if let json { try ModelLoading.writeReport(report, to: json, command: "evaluate") }
     }
 }

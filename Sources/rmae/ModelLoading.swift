@@ -88,4 +88,14 @@ enum ModelLoading {
     static func prepareFolder(for file: URL) throws {
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
     }
+
+    /// Writes a command's report as pretty, key-sorted JSON (atomically) and says where.
+    static func writeReport(_ report: some Encodable, to path: String, command: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let file = URL(fileURLWithPath: path)
+        try prepareFolder(for: file)
+        try encoder.encode(report).write(to: file, options: .atomic)
+        print("\(command): report written to \(file.path)")
+    }
 }

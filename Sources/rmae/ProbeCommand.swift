@@ -40,13 +40,6 @@ struct ProbeCommand: ParsableCommand {
         let report = try LinearProbe(seed: seed, l2: l2).run(model: model, positions: positions, images: images, progress: note)
         print("probe: \(source.path)")
         print(report.table)
-        if let json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            let file = URL(fileURLWithPath: json)
-            try ModelLoading.prepareFolder(for: file)
-            try encoder.encode(report).write(to: file, options: .atomic)
-            print("probe: report written to \(file.path)")
-        }
+        if let json { try ModelLoading.writeReport(report, to: json, command: "probe") }
     }
 }
