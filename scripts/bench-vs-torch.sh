@@ -13,7 +13,7 @@ torch=${TORCH_BENCH:-../shared/bench/torch_rmae.py}
 python3 -c "import torch" 2>/dev/null || { echo "bench-vs-torch: PyTorch not installed (see ../shared/bench/README.md)" >&2; exit 1; }
 
 settings=(
-  "demo|--preset demo --batch 32 --steps 5|--preset vit-tiny --img-size 96 --patch 8 --decoder-dim 128 --decoder-depth 2 --decoder-heads 4 --batch 32 --steps 5"
+  "demo|--preset vit-tiny --img-size 96 --patch 8 --decoder-dim 128 --decoder-depth 2 --decoder-heads 4 --batch 32 --steps 5|--preset vit-tiny --img-size 96 --patch 8 --decoder-dim 128 --decoder-depth 2 --decoder-heads 4 --batch 32 --steps 5"
   "vit-tiny|--preset vit-tiny --batch 8 --steps 4|--preset vit-tiny --batch 8 --steps 4"
   "vit-base|--preset vit-base --batch 8 --steps 3|--preset vit-base --batch 8 --steps 3"
 )

@@ -19,8 +19,9 @@ enum Entry {
         await RMAE.main()
     }
 
-    /// OpenBLAS reads `OPENBLAS_CORETYPE` only when it loads, so when it fell back to its slow generic kernels
-    /// on a CPU it does not know, restart this process once with the right kernel family named.
+    /// OpenBLAS reads `OPENBLAS_CORETYPE` only when it loads, so when it runs kernels below what this CPU can
+    /// do (a CPU newer than the OpenBLAS build, or a pinned `OPENBLAS_CORETYPE`), restart this process once with
+    /// the right kernel family named (``BLAS/betterCoreType()``; `RMAE_OPENBLAS_CORE=keep` turns this off).
     static func selectBLASKernel() {
         guard let core = BLAS.betterCoreType(), getenv("RMAE_BLAS_REEXEC") == nil else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)

@@ -99,7 +99,7 @@ import TestSupport
         #expect(throws: ModelConfigError.self) { try RegionMAE(config: c) }
     }
 
-    @Test(arguments: ["vit-tiny", "vit-small", "vit-base", "vit-large", "vit-huge", "demo"])
+    @Test(arguments: ["vit-tiny", "vit-small", "vit-base", "vit-large", "vit-huge", "demo", "cpu-1h"])
     func presetsBuild(name: String) throws {
         let config = try #require(ModelPresets.config(named: name))
         try config.validate()
