@@ -1,4 +1,7 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 #if os(Linux)
 /// glibc's `int mallopt(int param, int value)` (malloc.h is not part of the Glibc module).
 @_silgen_name("mallopt")
@@ -20,8 +23,9 @@ final class TensorStorage: @unchecked Sendable {
     /// trim threshold keeps freed activations in the heap for the next step. Set once, on first allocation.
     static let allocatorTuned: Bool = {
         #if os(Linux)
-        _ = glibcMallopt(-3, 32 << 20)   // M_MMAP_THRESHOLD (malloc.h)
-        _ = glibcMallopt(-1, 1 << 30)    // M_TRIM_THRESHOLD
+        // glibc's own variables, when set, win (as `mallopt` documents them)
+        if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = glibcMallopt(-3, 32 << 20) }   // M_MMAP_THRESHOLD (malloc.h)
+        if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = glibcMallopt(-1, 1 << 30) }    // M_TRIM_THRESHOLD
         #endif
         return true
     }()
