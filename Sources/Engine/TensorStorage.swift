@@ -26,6 +26,10 @@ final class TensorStorage: @unchecked Sendable {
         // glibc's own variables, when set, win (as `mallopt` documents them)
         if getenv("MALLOC_MMAP_THRESHOLD_") == nil { _ = glibcMallopt(-3, 32 << 20) }   // M_MMAP_THRESHOLD (malloc.h)
         if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = glibcMallopt(-1, 1 << 30) }    // M_TRIM_THRESHOLD
+        // One malloc arena per thread (glibc's default, up to 8 per core) let the heap grow step after step as
+        // blocks moved between the share threads (vit-base batch 8: peak RSS 2077 MB after 3 steps, 2413 MB
+        // after 22, with live tensors flat at 1927 MB); two arenas hold it at about 2090 MB, no slower.
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = glibcMallopt(-8, 2) }               // M_ARENA_MAX
         #endif
         return true
     }()
