@@ -43,6 +43,34 @@ import Training
         #expect(o.status != 0 && o.status < 128 && o.stderr.contains("overflows"), "\(o)")
     }
 
+    @Test func resumeSkipsACorruptLatestCheckpointAndRemovesStaleTemporaries() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: CommandOutputTests.rmae.path))
+        let dir = try CommandOutputTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let images = dir.appendingPathComponent("images"), out = dir.appendingPathComponent("run")
+        try CommandOutputTests.writeImages(6, to: images)
+        let settings = ["--model", "mae", "batch_size=2", "val_fraction=0.25", "val_every=100", "checkpoint_every=2", "num_workers=0",
+                        "warmup_steps=1", "model.img_size=32", "model.patch_size=8", "model.embed_dim=16", "model.depth=1",
+                        "model.num_heads=2", "model.decoder_embed_dim=16", "model.decoder_depth=1", "model.decoder_num_heads=2"]
+        let first = try Self.run(["pretrain", "--data", images.path, "--out", out.path, "--steps", "4"] + settings, in: dir)
+        #expect(first.status == 0, "\(first.stderr)")
+        let latest = Checkpoint.url(in: out, step: 4)
+        var bytes = [UInt8](try Foundation.Data(contentsOf: latest))
+        let payload = 8 + bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        bytes[payload + 100] ^= 0x10
+        try Foundation.Data(bytes).write(to: latest)
+        let stale = out.appendingPathComponent("checkpoints/.step_00000006.safetensors.1.2.tmp")
+        try Foundation.Data(repeating: 0, count: 1000).write(to: stale)
+        let second = try Self.run(["pretrain", "--out", out.path, "--resume", "--steps", "6"], in: dir)
+        #expect(second.status == 0, "\(second.stderr)")
+        #expect(second.stderr.contains("skipping corrupt checkpoint \(latest.path)") && second.stderr.contains("CRC-32C"), "\(second.stderr)")
+        #expect(second.stderr.contains("resuming from \(Checkpoint.url(in: out, step: 2).path)"), "\(second.stderr)")
+        #expect(second.stderr.contains("removed stale temporary file"), "\(second.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: stale.path))
+        #expect(Checkpoint.list(in: out).map(\.lastPathComponent).contains("step_00000006.safetensors"))
+        #expect(try Checkpoint.read(Checkpoint.url(in: out, step: 4)).step == 4)     // rewritten by the resumed run
+    }
+
     @Test func pretrainRejectsYAMLBombsAndBadValuesQuickly() throws {
         try #require(FileManager.default.isExecutableFile(atPath: CommandOutputTests.rmae.path))
         let dir = try CommandOutputTests.tempDir()
