@@ -41,24 +41,25 @@ import Training
         var remaining = files[...]
         while !remaining.isEmpty {
             let log = folder.appendingPathComponent("results-\(remaining.startIndex).txt")
-            FileManager.default.createFile(atPath: log.path, contents: nil)
-            let p = Process()
-            p.executableURL = fuzzer
-            p.arguments = [format] + remaining
-            p.standardOutput = try FileHandle(forWritingTo: log)
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            var seen = 0, lastChange = Date(), stalled = false
-            while p.isRunning {
+            // posix_spawn and waitpid, not Foundation's Process: its exit monitoring runs on dispatch queues
+            // that a busy test process can starve, leaving a dead child unreaped and its waiter blocked.
+            guard let pid = spawn(fuzzer.path, [format] + remaining, stdout: log.path) else {
+                Issue.record("cannot start \(fuzzer.path)")
+                return counts
+            }
+            var seen = 0, lastChange = Date(), stalled = false, status: Int32 = 0
+            while waitpid(pid, &status, WNOHANG) == 0 {
                 usleep(20_000)
                 let n = (try? Foundation.Data(contentsOf: log))?.reduce(0) { $0 + ($1 == 10 ? 1 : 0) } ?? 0
                 if n != seen { (seen, lastChange) = (n, Date()) } else if Date().timeIntervalSince(lastChange) > stall {
-                    kill(p.processIdentifier, SIGKILL)
+                    kill(pid, SIGKILL)
+                    waitpid(pid, &status, 0)
                     stalled = true
                     break
                 }
             }
-            p.waitUntilExit()
+            let signal = status & 0x7F, exitCode = (status >> 8) & 0xFF
+            let failed = signal != 0 || exitCode != 0
             let text = String(decoding: try Foundation.Data(contentsOf: log), as: UTF8.self)
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             lines.removeLast()      // the piece after the last newline: empty, or a line cut off by the trap
@@ -70,7 +71,7 @@ import Training
             }
             let done = lines.count
             if done >= remaining.count {
-                if p.terminationStatus != 0 && !stalled { counts.trapped.append("exit status \(p.terminationStatus) after the last input") }
+                if failed && !stalled { counts.trapped.append("exit status \(exitCode), signal \(signal) after the last input") }
                 break
             }
             let culprit = remaining[remaining.startIndex + done]
@@ -78,12 +79,25 @@ import Training
             try? FileManager.default.removeItem(at: kept)
             try? FileManager.default.copyItem(at: URL(fileURLWithPath: culprit), to: kept)
             if stalled { counts.hung.append("\(culprit) (copied to \(kept.path))") } else {
-                counts.trapped.append("\(culprit) (status \(p.terminationStatus), copied to \(kept.path))")
+                counts.trapped.append("\(culprit) (signal \(signal), exit status \(exitCode), copied to \(kept.path))")
             }
             remaining = remaining.dropFirst(done + 1)
         }
         print("fuzz \(format): \(counts)")
         return counts
+    }
+
+    /// Starts `path` with `arguments`, standard output to the file `stdout`, standard error discarded.
+    static func spawn(_ path: String, _ arguments: [String], stdout: String) -> pid_t? {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for a in argv { free(a) } }
+        var pid: pid_t = 0
+        return posix_spawn(&pid, path, &actions, nil, argv, environ) == 0 ? pid : nil
     }
 
     static func check(_ format: String, _ inputs: [[UInt8]], stall: Double = 30) throws {

