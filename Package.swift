@@ -55,6 +55,9 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
+        // Every parser over a batch of inputs, one result line each (run by FuzzTests in a child process).
+        .executableTarget(name: "rmae-fuzz", dependencies: ["Data", "Models", "Regions", "Serve", "Training", "TestSupport"]),
+
         // MARK: Tests
         .target(name: "TestSupport", dependencies: ["Engine", "Models"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "TestSupport"]),
@@ -67,5 +70,6 @@ let package = Package(
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Models", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
+        .testTarget(name: "FuzzTests", dependencies: ["Data", "Models", "Engine", "Training", "TestSupport"]),
     ]
 )

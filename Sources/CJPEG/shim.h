@@ -43,9 +43,11 @@ typedef struct {
     int width, height, components, adobe_inverted;
 } rmae_jpeg_image;
 
-// Decodes `size` bytes. Returns 1 on success, 0 with a message in `message` (capacity bytes) on error.
+// Decodes `size` bytes. Returns 1 on success, 0 with a message in `message` (capacity bytes) on error, -1
+// with the declared size in out->width and out->height when it exceeds max_pixels (checked from the header,
+// before any allocation).
 static inline int rmae_jpeg_decode(const unsigned char *data, unsigned long size, rmae_jpeg_image *out,
-                                   char *message, size_t capacity) {
+                                   unsigned long long max_pixels, char *message, size_t capacity) {
     struct jpeg_decompress_struct cinfo;
     rmae_jpeg_error error;
     unsigned char *volatile pixels = NULL;
@@ -65,6 +67,12 @@ static inline int rmae_jpeg_decode(const unsigned char *data, unsigned long size
     jpeg_create_decompress(&cinfo);
     jpeg_mem_src(&cinfo, data, size);
     jpeg_read_header(&cinfo, TRUE);
+    if ((unsigned long long)cinfo.image_width * cinfo.image_height > max_pixels) {
+        out->width = (int)cinfo.image_width;
+        out->height = (int)cinfo.image_height;
+        jpeg_destroy_decompress(&cinfo);
+        return -1;
+    }
     switch (cinfo.jpeg_color_space) {
     case JCS_GRAYSCALE: cinfo.out_color_space = JCS_GRAYSCALE; break;
     case JCS_CMYK: case JCS_YCCK: cinfo.out_color_space = JCS_CMYK; break;

@@ -33,10 +33,11 @@ static inline void rmae_png_warning(png_structp png, png_const_charp text) { (vo
 
 // Decodes `size` bytes of PNG to 8-bit RGB: palette expanded, grey replicated, alpha dropped (as Pillow's
 // convert("RGB")), 16-bit samples reduced to their high byte. Returns 1 on success with a malloc'd
-// height * width * 3 buffer in *pixels (free with free()), or 0 with a message.
+// height * width * 3 buffer in *pixels (free with free()), or 0 with a message, or -1 with the declared
+// size in *width_out and *height_out when width * height exceeds max_pixels (checked before any allocation).
 static inline int rmae_png_decode_rgb8(const unsigned char *data, size_t size, unsigned char **pixels_out,
                                        unsigned int *width_out, unsigned int *height_out,
-                                       char *message, size_t capacity) {
+                                       unsigned long long max_pixels, char *message, size_t capacity) {
     rmae_png_source source = { data, size, 0, message, capacity };
     unsigned char *volatile pixels = NULL;
     png_bytep *volatile rows = NULL;
@@ -56,6 +57,12 @@ static inline int rmae_png_decode_rgb8(const unsigned char *data, size_t size, u
     png_set_read_fn(png, &source, rmae_png_read);
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    if ((unsigned long long)width * height > max_pixels) {
+        *width_out = width;
+        *height_out = height;
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (depth == 16) png_set_strip_16(png);
     if (color == PNG_COLOR_TYPE_PALETTE) png_set_palette_to_rgb(png);
@@ -82,10 +89,11 @@ static inline int rmae_png_decode_rgb8(const unsigned char *data, size_t size, u
 // Decodes `size` bytes of PNG to one label per pixel, keeping every bit: grey (1–16 bits) gives its value,
 // palette its index, grey+alpha its grey value, RGB(A) R + 256·G + 65536·B of the high bytes (the COCO
 // panoptic id encoding); alpha is ignored. Returns 1 with a malloc'd height * width buffer of uint32 in
-// *labels (free with free()) and *depth set to the file's bit depth, or 0 with a message.
+// *labels (free with free()) and *depth set to the file's bit depth, or 0 with a message, or -1 with the
+// declared size when width * height exceeds max_pixels (checked before any allocation).
 static inline int rmae_png_decode_labels(const unsigned char *data, size_t size, unsigned int **labels_out,
                                          unsigned int *width_out, unsigned int *height_out, int *depth_out,
-                                         char *message, size_t capacity) {
+                                         unsigned long long max_pixels, char *message, size_t capacity) {
     rmae_png_source source = { data, size, 0, message, capacity };
     unsigned int *volatile labels = NULL;
     unsigned char *volatile buffer = NULL;
@@ -107,6 +115,12 @@ static inline int rmae_png_decode_labels(const unsigned char *data, size_t size,
     png_set_read_fn(png, &source, rmae_png_read);
     png_read_info(png, info);
     png_uint_32 width = png_get_image_width(png, info), height = png_get_image_height(png, info);
+    if ((unsigned long long)width * height > max_pixels) {
+        *width_out = width;
+        *height_out = height;
+        png_destroy_read_struct(&png, &info, NULL);
+        return -1;
+    }
     int color = png_get_color_type(png, info), depth = png_get_bit_depth(png, info);
     if (depth < 8) png_set_packing(png);                      // one byte per sample, value unchanged
     if (color & PNG_COLOR_MASK_COLOR && depth == 16) png_set_strip_16(png);

@@ -66,6 +66,9 @@ struct COCOJSON: Decodable {
             guard size.count == 2, size[0] >= 0, size[1] >= 0 else {
                 throw DecodingError.dataCorruptedError(forKey: .size, in: c, debugDescription: "size \(size) is not [h, w]")
             }
+            if let why = ImageLimits.files.problem(width: size[1], height: size[0]) {
+                throw DecodingError.dataCorruptedError(forKey: .size, in: c, debugDescription: "size \(size) \(why)")
+            }
             if let text = try? c.decode(String.self, forKey: .counts) {
                 self = .runs(height: size[0], width: size[1], counts: .compressed(Array(text.utf8)))
             } else {

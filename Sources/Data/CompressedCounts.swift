@@ -45,7 +45,11 @@ enum CompressedCounts {
                     break
                 }
             }
-            if index > 2 { value += previous.0 }
+            if index > 2 {
+                let (sum, overflow) = value.addingReportingOverflow(previous.0)
+                guard !overflow else { malformed = true; return nil }
+                value = sum
+            }
             previous = (previous.1, value)
             index += 1
             return value

@@ -15,26 +15,27 @@ public enum ImageDecoder {
     /// File extensions the region command walks for, lower case.
     public static let extensions: Set<String> = ["jpg", "jpeg", "png"]
 
-    /// Reads and decodes the file at `url`.
-    public static func decode(contentsOf url: URL) throws(ImageDecodingError) -> RGBImage {
+    /// Reads and decodes the file at `url`; an image declaring more pixels than `budget` is an error
+    /// raised from its header, before anything is allocated (``ImageLimits``).
+    public static func decode(contentsOf url: URL, budget: ImageLimits.Budget = ImageLimits.files) throws(ImageDecodingError) -> RGBImage {
         let bytes: [UInt8]
         do {
             bytes = [UInt8](try Foundation.Data(contentsOf: url))
         } catch {
             throw ImageDecodingError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
-        return try decode(bytes, name: url.path)
+        return try decode(bytes, name: url.path, budget: budget)
     }
 
     /// Decodes an in-memory file; `name` is used in errors.
-    public static func decode(_ bytes: [UInt8], name: String) throws(ImageDecodingError) -> RGBImage {
+    public static func decode(_ bytes: [UInt8], name: String, budget: ImageLimits.Budget = ImageLimits.files) throws(ImageDecodingError) -> RGBImage {
         do {
             if JPEG.hasSignature(bytes) {
-                let image = try JPEG.decode(bytes)
+                let image = try JPEG.decode(bytes, budget: budget)
                 return image.oriented(EXIF.orientation(inJPEG: bytes))
             }
             if PNG.hasSignature(bytes) {
-                let image = try PNG.decode(bytes)
+                let image = try PNG.decode(bytes, budget: budget)
                 return image.oriented(EXIF.orientation(inPNG: bytes))
             }
         } catch {

@@ -16,11 +16,14 @@ public enum JPEG {
         bytes.count >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF
     }
 
-    static func decode(_ bytes: [UInt8]) throws(CodecFailure) -> RGBImage {
+    static func decode(_ bytes: [UInt8], budget: ImageLimits.Budget) throws(CodecFailure) -> RGBImage {
         var image = rmae_jpeg_image()
         var message = [CChar](repeating: 0, count: 256)
         let ok = bytes.withUnsafeBufferPointer { data in
-            rmae_jpeg_decode(data.baseAddress, UInt(data.count), &image, &message, message.count)
+            rmae_jpeg_decode(data.baseAddress, UInt(data.count), &image, UInt64(budget.pixels), &message, message.count)
+        }
+        if ok == -1 {
+            throw CodecFailure(message: "JPEG " + (budget.problem(width: Int(image.width), height: Int(image.height)) ?? "is too large"))
         }
         guard ok == 1, let raw = image.pixels else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

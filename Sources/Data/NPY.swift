@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 /// A NumPy `.npy` array: C-order, little-endian, dtype `|u1`, `<u2`, `<i4` or `<f4`.
@@ -106,8 +107,9 @@ extension NPYArray {
         return try parse(bytes, name: url.path)
     }
 
-    /// Parses the header of an `.npy` file: dtype, shape and the data offset.
-    static func header(_ bytes: [UInt8], name: String) throws(NPYError) -> (dtype: DType, shape: [Int], offset: Int) {
+    /// Parses the header of an `.npy` file: dtype, shape, the data offset and the data's size in bytes
+    /// (overflow-checked: a shape whose size does not fit an `Int` is an error).
+    static func header(_ bytes: [UInt8], name: String) throws(NPYError) -> (dtype: DType, shape: [Int], offset: Int, size: Int) {
         func fail(_ reason: String) -> NPYError { NPYError(file: name, reason: reason) }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("not an .npy file (bad magic)") }
         let major = bytes[6]
@@ -154,13 +156,15 @@ extension NPYArray {
             guard let n = Int(t), n >= 0 else { throw fail("bad shape \(s[...close])") }
             shape.append(n)
         }
-        return (dtype, shape, start + length)
+        guard let size = Shape.checkedCount(shape, elementBytes: dtype.size) else {
+            throw fail("shape \(s[...close]) of \(dtype.rawValue) is too large (its size overflows)")
+        }
+        return (dtype, shape, start + length, size)
     }
 
     /// Parses the bytes of an `.npy` file; `name` is used in errors.
     public static func parse(_ bytes: [UInt8], name: String = "<memory>") throws(NPYError) -> NPYArray {
-        let (dtype, shape, offset) = try header(bytes, name: name)
-        let size = shape.reduce(1, *) * dtype.size
+        let (dtype, shape, offset, size) = try header(bytes, name: name)
         guard bytes.count - offset == size else {
             throw NPYError(file: name, reason: "data has \(bytes.count - offset) bytes, shape \(shape) of \(dtype.rawValue) needs \(size)")
         }

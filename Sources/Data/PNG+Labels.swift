@@ -7,13 +7,16 @@ extension PNG {
     /// palette its index, grey+alpha its grey value, RGB(A) `R + 256·G + 65536·B` (COCO panoptic ids);
     /// alpha is ignored. No EXIF orientation is applied: a label map is stored as its image is.
     /// - Returns: a `[1, H, W]` array, `<u2` when every label fits, else `<i4`.
-    static func decodeLabels(_ bytes: [UInt8]) throws(CodecFailure) -> NPYArray {
+    static func decodeLabels(_ bytes: [UInt8], budget: ImageLimits.Budget = ImageLimits.files) throws(CodecFailure) -> NPYArray {
         var labels: UnsafeMutablePointer<UInt32>? = nil
         var width: UInt32 = 0, height: UInt32 = 0
         var depth: Int32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let ok = bytes.withUnsafeBufferPointer { data in
-            rmae_png_decode_labels(data.baseAddress, data.count, &labels, &width, &height, &depth, &message, message.count)
+            rmae_png_decode_labels(data.baseAddress, data.count, &labels, &width, &height, &depth, UInt64(budget.pixels), &message, message.count)
+        }
+        if ok == -1 {
+            throw CodecFailure(message: "PNG " + (budget.problem(width: Int(width), height: Int(height)) ?? "is too large"))
         }
         guard ok == 1, let raw = labels else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

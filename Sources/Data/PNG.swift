@@ -15,12 +15,15 @@ public enum PNG {
         bytes.count >= 8 && Array(bytes[0..<8]) == signature
     }
 
-    static func decode(_ bytes: [UInt8]) throws(CodecFailure) -> RGBImage {
+    static func decode(_ bytes: [UInt8], budget: ImageLimits.Budget) throws(CodecFailure) -> RGBImage {
         var pixels: UnsafeMutablePointer<UInt8>? = nil
         var width: UInt32 = 0, height: UInt32 = 0
         var message = [CChar](repeating: 0, count: 256)
         let ok = bytes.withUnsafeBufferPointer { data in
-            rmae_png_decode_rgb8(data.baseAddress, data.count, &pixels, &width, &height, &message, message.count)
+            rmae_png_decode_rgb8(data.baseAddress, data.count, &pixels, &width, &height, UInt64(budget.pixels), &message, message.count)
+        }
+        if ok == -1 {
+            throw CodecFailure(message: "PNG " + (budget.problem(width: Int(width), height: Int(height)) ?? "is too large"))
         }
         guard ok == 1, let raw = pixels else {
             let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)

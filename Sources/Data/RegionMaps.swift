@@ -104,10 +104,10 @@ public struct RegionMaps: Sendable {
         guard let handle = try? FileHandle(forReadingFrom: url) else { return false }
         defer { try? handle.close() }
         guard let head = try? handle.read(upToCount: 4096),
-              let (dtype, shape, offset) = try? NPYArray.header([UInt8](head), name: url.path),
+              let (_, shape, offset, bytes) = try? NPYArray.header([UInt8](head), name: url.path),
               shape.count == 3, shape[0] == scales.count,
               let size = try? handle.seekToEnd() else { return false }
-        return Int(size) == offset + shape.reduce(1, *) * dtype.size
+        return Int(size) - offset == bytes     // (bytes is overflow-checked; the subtraction cannot overflow)
     }
 
     /// Processes one image: skip, or decode, segment and write atomically.

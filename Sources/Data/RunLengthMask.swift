@@ -1,3 +1,5 @@
+import Engine
+
 /// One binary mask as COCO run lengths (pycocotools semantics): the `height × width` mask read in
 /// column-major order (down each column, then the next column) as alternating runs, the first of zeros.
 ///
@@ -20,16 +22,19 @@ struct RunLengthMask: Sendable, Equatable {
     let counts: Counts
 
     /// Why the runs are unusable (a malformed string, a negative run, a total other than h · w), or nil.
+    /// The sum is checked as it grows: runs past h · w stop the walk (no overflow, however large the runs).
     func problem() -> String? {
+        guard let area = Shape.checkedCount([height, width]) else { return "size \(height)×\(width) overflows" }
         var total = 0
         var bad: String? = nil
         walk { run, _ in
             if run < 0 { bad = "negative run length \(run)"; return false }
+            if run > area - total { bad = "run lengths add up to more than \(area), not \(height)×\(width) = \(area)"; return false }
             total += run
             return true
         } malformed: { bad = "malformed compressed counts" }
         if let bad { return bad }
-        return total == height * width ? nil : "run lengths add up to \(total), not \(height)×\(width) = \(height * width)"
+        return total == area ? nil : "run lengths add up to \(total), not \(height)×\(width) = \(area)"
     }
 
     /// Calls `body(run, isMask)` for each run in order until it returns false; `malformed` if the

@@ -48,8 +48,7 @@ public enum SafeTensors {
         var tensors: [String: Tensor] = [:]
         for (name, entry) in header where name != "__metadata__" {
             guard let e = entry as? [String: Any], let dtype = e["dtype"] as? String,
-                  let shape = (e["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (e["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offsets.count == 2
+                  let shape = integers(e["shape"]), let offsets = integers(e["data_offsets"]), offsets.count == 2
             else { throw fail("has a malformed entry for tensor '\(name)'") }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw fail("tensor '\(name)' has a negative dimension in \(shape)") }
             let width: Int
@@ -59,13 +58,16 @@ public enum SafeTensors {
             case "F16", "BF16": width = 2
             default: throw fail("tensor '\(name)' has unsupported dtype \(dtype)")
             }
-            let count = shape.reduce(1, *)
+            guard let bytes = Shape.checkedCount(shape, elementBytes: width) else {
+                throw fail("tensor '\(name)' has shape \(shape) whose size overflows")
+            }
+            let count = bytes / width
             let (begin, end) = (offsets[0], offsets[1])
             guard begin >= 0, end >= begin, end <= payload else {
                 throw fail("tensor '\(name)' has data offsets [\(begin), \(end)] outside the \(payload)-byte payload (truncated?)")
             }
-            guard end - begin == count * width else {
-                throw fail("tensor '\(name)' \(dtype)\(shape) needs \(count * width) bytes, offsets give \(end - begin)")
+            guard end - begin == bytes else {
+                throw fail("tensor '\(name)' \(dtype)\(shape) needs \(bytes) bytes, offsets give \(end - begin)")
             }
             var values = [Float](repeating: 0, count: count)
             data.withUnsafeBytes { raw in
@@ -85,6 +87,17 @@ public enum SafeTensors {
             tensors[name] = Tensor(shape: shape, values)
         }
         return File(tensors: tensors, metadata: metadata)
+    }
+
+    /// A JSON list of whole numbers that fit an `Int` (exactly; `1e30`, `1.5` or `"4"` give nil).
+    private static func integers(_ value: Any?) -> [Int]? {
+        guard let list = value as? [Any] else { return nil }
+        var out: [Int] = []
+        for item in list {
+            guard let i = item as? Int else { return nil }
+            out.append(i)
+        }
+        return out
     }
 
     /// Serialises tensors (as F32, names sorted) and metadata.

@@ -3,6 +3,20 @@ public enum Shape {
     /// Number of elements of a tensor of this shape (1 for a scalar `[]`).
     @inlinable public static func count(_ shape: [Int]) -> Int { shape.reduce(1, *) }
 
+    /// The element count of a shape read from a file header, times `elementBytes`: nil when a dimension is
+    /// negative or the product overflows `Int`. Every header-declared size goes through here before it is
+    /// compared with the file's real size or a budget, and only then allocated.
+    public static func checkedCount(_ shape: [Int], elementBytes: Int = 1) -> Int? {
+        guard elementBytes >= 0, shape.allSatisfy({ $0 >= 0 }) else { return nil }
+        var total = elementBytes
+        for d in shape {
+            let (p, overflow) = total.multipliedReportingOverflow(by: d)
+            if overflow { return nil }
+            total = p
+        }
+        return total
+    }
+
     /// Row-major (C-order) strides.
     public static func strides(_ shape: [Int]) -> [Int] {
         var s = [Int](repeating: 1, count: shape.count)

@@ -39,7 +39,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     public init() {}
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case imgSize = "img_size", patchSize = "patch_size", inChans = "in_chans", embedDim = "embed_dim", depth
         case numHeads = "num_heads", decoderEmbedDim = "decoder_embed_dim", decoderDepth = "decoder_depth"
         case decoderNumHeads = "decoder_num_heads", mlpRatio = "mlp_ratio", layerNormEps = "layer_norm_eps"
@@ -81,10 +81,59 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var hasPixelDecoder: Bool { useMaeLoss }
     public var hasRegionBranch: Bool { numRegion > 0 }
 
-    /// Checks the configuration; the official code raises at construction for the same problems.
+    /// Largest sizes accepted (far above every preset; they keep a mistyped value from overflowing or
+    /// allocating without bound).
+    public enum Limits {
+        public static let imageSize = 8192
+        public static let width = 16384
+        public static let depth = 256
+        public static let regions = 256
+        public static let channels = 64
+        public static let mlpRatio = 64.0
+        /// Estimated trainable parameters (ViT-Huge R-MAE has about 0.7 billion).
+        public static let parameters = 4_000_000_000
+    }
+
+    /// The snake_case keys of the configuration (as in YAML, overrides and checkpoint metadata).
+    public static var keys: [String] { CodingKeys.allCases.map(\.rawValue) }
+
+    /// Checks the configuration; the official code raises at construction for the same problems. Every
+    /// number is range-checked before it is used in arithmetic; errors name the key, the value and the
+    /// allowed range.
     public func validate() throws {
         func fail(_ s: String) throws -> Never { throw ModelConfigError(description: s) }
-        if patchSize <= 0 || imgSize % patchSize != 0 { try fail("img_size \(imgSize) is not a multiple of patch_size \(patchSize)") }
+        func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+            if !range.contains(value) { try fail("\(key) \(value) is outside the allowed range \(range.lowerBound)...\(range.upperBound)") }
+        }
+        func check(_ key: String, _ value: Double, _ range: ClosedRange<Double>, open: Bool = false) throws {
+            if !value.isFinite || !range.contains(value) || (open && value == range.upperBound) {
+                try fail("\(key) \(value) is outside the allowed range [\(range.lowerBound), \(range.upperBound)\(open ? ")" : "]")")
+            }
+        }
+        try check("img_size", imgSize, 1...Limits.imageSize)
+        try check("patch_size", patchSize, 1...imgSize)
+        if imgSize % patchSize != 0 { try fail("img_size \(imgSize) is not a multiple of patch_size \(patchSize)") }
+        try check("in_chans", inChans, 1...Limits.channels)
+        try check("embed_dim", embedDim, 4...Limits.width)
+        try check("depth", depth, 1...Limits.depth)
+        try check("num_heads", numHeads, 1...embedDim)
+        try check("decoder_embed_dim", decoderEmbedDim, 4...Limits.width)
+        try check("decoder_depth", decoderDepth, 0...Limits.depth)
+        try check("decoder_num_heads", decoderNumHeads, 1...decoderEmbedDim)
+        try check("mlp_ratio", mlpRatio, 1...Limits.mlpRatio)
+        try check("layer_norm_eps", layerNormEps, 0...1, open: true)
+        if layerNormEps <= 0 { try fail("layer_norm_eps \(layerNormEps) must be positive") }
+        try check("num_region", numRegion, 0...Limits.regions)
+        for (key, w) in [("mae_loss_weight", maeLossWeight), ("region_loss_weight", regionLossWeight), ("bg_loss_weight", bgLossWeight)] {
+            try check(key, w, 0...1e6)
+        }
+        try check("region_enc_dim", regionEncDim, 4...Limits.width)
+        try check("region_enc_depth", regionEncDepth, 0...Limits.depth)
+        try check("region_enc_num_heads", regionEncNumHeads, 1...regionEncDim)
+        try check("region_dec_dim", regionDecDim, 4...Limits.width)
+        try check("region_dec_depth", regionDecDepth, 0...Limits.depth)
+        try check("region_dec_num_heads", regionDecNumHeads, 1...regionDecDim)
+        try check("region_cross_layer", regionCrossLayer, 0...Limits.depth)
         if embedDim % numHeads != 0 { try fail("embed_dim \(embedDim) is not divisible by num_heads \(numHeads)") }
         if !useMaeLoss && numRegion == 0 { try fail("no loss is enabled: use_mae_loss is false and num_region is 0") }
         if useMaeLoss && decoderEmbedDim % decoderNumHeads != 0 {
@@ -108,6 +157,24 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         }
         if keptPatches < 1 { try fail("mask_ratio \(maskRatio) keeps no patch of \(numPatches)") }
         if feeding != .regionFromPixel && !useMaeLoss { try fail("feeding '\(feeding.rawValue)' needs the pixel decoder (use_mae_loss)") }
+        let estimate = estimatedParameters
+        if estimate > Double(Limits.parameters) {
+            // (every factor is bounded above, so the estimate is far below Int.max)
+            try fail("the model would have about \(Int(estimate / 1e6)) million trainable parameters (limit \(Limits.parameters / 1_000_000) million): lower embed_dim, depth or the decoder widths")
+        }
+    }
+
+    /// Trainable parameters, roughly (transformer blocks and embeddings), in Double so no size overflows.
+    var estimatedParameters: Double {
+        let r = mlpRatio
+        func blocks(_ n: Int, _ d: Int) -> Double { Double(n) * (4 + 2 * r) * Double(d) * Double(d) }
+        let p = Double(patchSize * patchSize)
+        var total = blocks(depth, embedDim) + p * Double(inChans) * Double(embedDim)
+        if useMaeLoss { total += blocks(decoderDepth, decoderEmbedDim) + Double(decoderEmbedDim) * p * Double(inChans) }
+        if numRegion > 0 {
+            total += blocks(regionEncDepth, regionEncDim) + blocks(regionDecDepth + regionCrossLayer, regionDecDim) + p * Double(regionEncDim + regionDecDim)
+        }
+        return total
     }
 }
 

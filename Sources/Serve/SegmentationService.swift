@@ -51,11 +51,14 @@ public actor SegmentationService {
     }
 
     /// Decodes `bytes` (JPEG or PNG; the format is read from the bytes, not a name) and keeps the image.
-    /// - Throws: ``ServeError`` 400 when the bytes are no image the decoder accepts.
-    public func add(_ bytes: [UInt8], name: String) throws(ServeError) -> ImageInfo {
+    /// - Throws: ``ServeError`` 400 when the bytes are no image the decoder accepts, 413 when the image
+    ///   declares more pixels than `budget` (checked from its header, before decoding).
+    public func add(_ bytes: [UInt8], name: String, budget: ImageLimits.Budget = ImageLimits.uploads) throws(ServeError) -> ImageInfo {
         let photo: RGBImage
         do {
-            photo = try ImageDecoder.decode(bytes, name: name)
+            photo = try ImageDecoder.decode(bytes, name: name, budget: budget)
+        } catch where error.reason.contains(budget.variable) {
+            throw ServeError(.contentTooLarge, "the image is too large: \(error.reason)")
         } catch {
             throw ServeError(.badRequest, "not a JPEG or PNG image the decoder can read (\(error.reason))")
         }

@@ -24,6 +24,9 @@ public enum ServeServer {
         public var maxUploadBytes: Int
         /// The folder of demo images (`*.jpg`, `*.jpeg`, `*.png`), or nil for none.
         public var demoFolder: URL?
+        /// Seconds a connection may go without sending a complete request part (head, body chunk) before
+        /// it is closed: slow or silent clients are not held forever.
+        public var idleTimeout: Double = 5
 
         /// - Parameters:
         ///   - host: the address to bind.
@@ -119,8 +122,11 @@ public enum ServeServer {
     public static func application(service: SegmentationService, options: Options,
                                    onRunning: @escaping @Sendable (Int) async -> Void = { _ in })
         -> some ApplicationProtocol {
+        // A connection that sends no complete request part for `idleTimeout` (a slow client, or an HTTP/0.9
+        // `GET /` line with no headers) is closed; a request being answered is never cut.
         Application(router: router(service: service, options: options),
-                           configuration: .init(address: .hostname(options.host, port: options.port), serverName: "rmae-serve"),
+                    server: .http1(configuration: .init(idleTimeout: .milliseconds(Int64(options.idleTimeout * 1000)))),
+                    configuration: .init(address: .hostname(options.host, port: options.port), serverName: "rmae-serve"),
                            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? options.port) })
     }
 

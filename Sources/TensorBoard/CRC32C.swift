@@ -17,6 +17,16 @@ public enum CRC32C {
         return ~crc
     }
 
+    /// Continues a CRC-32C over more bytes: `update(update(checksum(a), b))` is the CRC of `a + b`, and
+    /// `update(0, bytes)` the CRC of `bytes` alone. For long buffers (checkpoint payloads).
+    public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
+        var c = ~crc
+        table.withUnsafeBufferPointer { t in
+            for byte in bytes { c = t[Int((c ^ UInt32(byte)) & 0xFF)] ^ (c >> 8) }
+        }
+        return ~c
+    }
+
     /// The "masked" CRC that TFRecord stores, `rotate-right(crc, 15) + 0xA282EAD8`, so that a CRC of
     /// data that itself holds CRCs does not collide with them.
     public static func masked(_ crc: UInt32) -> UInt32 {

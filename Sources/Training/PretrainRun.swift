@@ -32,6 +32,9 @@ public enum PretrainRun {
         let log: (String) -> Void = { if rank == 0 { rawLog($0) } }
         let runDirectory = URL(fileURLWithPath: config.out)
         try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+        if rank == 0 {   // what a kill during a checkpoint write left behind
+            for name in Checkpoint.removeStaleTemporaries(in: runDirectory) { log("removed stale temporary file checkpoints/\(name)") }
+        }
 
         // Data.
         let imagesURL: URL

@@ -167,7 +167,13 @@ public final class Trainer {
         let url = Checkpoint.url(in: runDirectory, step: step)
         guard rank == 0 else { return url }
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        try makeCheckpoint().write(to: url)
+        let checkpoint = makeCheckpoint()
+        // Never a checkpoint of diverged weights: the previous one stays the newest on disk.
+        for (kind, tensors) in [("parameter", checkpoint.parameters), ("first moment", checkpoint.firstMoment),
+                                ("second moment", checkpoint.secondMoment)] {
+            if let name = Checkpoint.firstNonFinite(tensors) { throw TrainingError.nonFiniteState(step: step, tensor: "\(kind) \(name)") }
+        }
+        try checkpoint.write(to: url)
         Checkpoint.prune(in: runDirectory, keep: config.keepCheckpoints)
         return url
     }
@@ -180,6 +186,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     /// checkpoint on disk is intact).
     case nonFiniteUpdate(step: Int, values: Int, gradientNorm: Double)
     case ranksDiverged(step: Int, checksums: [UInt64])
+    /// A checkpoint was due but the parameters or optimizer state hold non-finite values (none was written).
+    case nonFiniteState(step: Int, tensor: String)
 
     public var description: String {
         switch self {
@@ -187,6 +195,8 @@ public enum TrainingError: Error, CustomStringConvertible {
             return "the loss (or gradient norm) became \(value) at update \(step); the weights were not updated and the last checkpoint is intact. Lower the learning rate (blr) or enable clip_grad, then resume."
         case let .nonFiniteUpdate(step, values, norm):
             return "the update at step \(step) left \(values) parameter values non-finite (gradient norm \(norm)); the run stopped and the last checkpoint on disk is intact. Lower the learning rate (blr), check beta1/beta2, or enable clip_grad, then resume."
+        case let .nonFiniteState(step, tensor):
+            return "at update \(step) the \(tensor) holds non-finite values; no checkpoint was written and the last checkpoint on disk is intact. Lower the learning rate (blr), check beta1/beta2, or enable clip_grad, then resume."
         case let .ranksDiverged(step, sums):
             let listed = sums.enumerated().map { "rank \($0.offset): \(String($0.element, radix: 16))" }.joined(separator: ", ")
             return "the ranks' parameters differ at update \(step) (checksums \(listed)); the ranks no longer train the same model (non-deterministic hardware or a bug). Resume from the last checkpoint."

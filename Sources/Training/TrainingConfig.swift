@@ -69,7 +69,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, model, data, regions, out, lr, blr, steps, epochs, seed
         case batchSize = "batch_size", accumIter = "accum_iter", weightDecay = "weight_decay"
         case beta1, beta2, warmupSteps = "warmup_steps", warmupEpochs = "warmup_epochs", clipGrad = "clip_grad"
@@ -82,12 +82,28 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         func get<T: Decodable>(_ key: CodingKeys, _ value: inout T) throws {
             if let v = try c.decodeIfPresent(T.self, forKey: key) { value = v }
         }
+        func corrupt(_ text: String) -> DecodingError { .dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: text)) }
+        // Every key must be known (YAML, overrides and checkpoint metadata all arrive here).
+        for key in try decoder.container(keyedBy: AnyDecodable.DynamicKey.self).allKeys.map(\.stringValue)
+        where CodingKeys(stringValue: key) == nil {
+            throw corrupt(ConfigurationKeys.unknown(key, known: CodingKeys.allCases.map(\.rawValue)))
+        }
         // The preset's recipe first, then every field the file gives.
-        self.init(preset: try c.decodeIfPresent(String.self, forKey: .preset) ?? "demo")
+        let preset = try c.decodeIfPresent(String.self, forKey: .preset) ?? "demo"
+        guard ModelPresets.config(named: preset) != nil else {
+            throw corrupt("unknown preset '\(preset)' (known: \(ModelPresets.names.joined(separator: ", ")))")
+        }
+        self.init(preset: preset)
         if c.contains(.model) {
             // model fields missing from the file keep the preset's values
             let base = try JSONSerialization.jsonObject(with: JSONEncoder().encode(model)) as! [String: Any]
-            let given = try c.decode(AnyDecodable.self, forKey: .model).value as? [String: Any] ?? [:]
+            let section = try c.decode(AnyDecodable.self, forKey: .model).value
+            guard let given = section as? [String: Any] else {
+                throw corrupt("model must be a mapping of model fields (model.num_heads, ...), got \(section)")
+            }
+            for key in given.keys where !ModelConfig.keys.contains(key) {
+                throw corrupt(ConfigurationKeys.unknown("model.\(key)", known: ModelConfig.keys.map { "model.\($0)" }))
+            }
             let merged = base.merging(given) { _, new in new }
             model = try JSONDecoder().decode(ModelConfig.self, from: JSONSerialization.data(withJSONObject: merged))
         }
@@ -102,6 +118,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         try get(.warmupEpochs, &warmupEpochs); try get(.clipGrad, &clipGrad); try get(.seed, &seed)
         try get(.numWorkers, &numWorkers); try get(.valFraction, &valFraction); try get(.valImages, &valImages); try get(.valEvery, &valEvery)
         try get(.checkpointEvery, &checkpointEvery); try get(.keepCheckpoints, &keepCheckpoints); try get(.logEvery, &logEvery)
+        do { try validate() } catch let e as ConfigurationError { throw corrupt(e.description) }
     }
 
     /// Peak learning rate for the global batch.
@@ -114,19 +131,42 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         return (total, min(warmup, total))
     }
 
-    /// Checks values a run cannot start with; the message names the field.
+    /// Checks values a run cannot start with: every number against its allowed range (the message names the
+    /// key, the value and the range), then the model (``ModelConfig/validate()``). YAML files, `key=value`
+    /// overrides and checkpoint metadata all pass through here (decoding calls it).
     public func validate() throws {
         func fail(_ s: String) throws -> Never { throw ConfigurationError(description: s) }
-        if batchSize < 1 { try fail("batch_size must be at least 1, got \(batchSize)") }
-        if accumIter < 1 { try fail("accum_iter must be at least 1, got \(accumIter)") }
-        if let steps, steps < 1 { try fail("steps must be at least 1, got \(steps)") }
-        if steps == nil && epochs < 1 { try fail("epochs must be at least 1, got \(epochs)") }
-        if !(0..<1).contains(valFraction) { try fail("val_fraction must be in [0, 1), got \(valFraction)") }
-        if valImages < 0 { try fail("val_images must be ≥ 0, got \(valImages)") }
-        if clipGrad < 0 { try fail("clip_grad must be ≥ 0, got \(clipGrad)") }
-        if keepCheckpoints < 1 { try fail("keep_checkpoints must be at least 1, got \(keepCheckpoints)") }
-        if checkpointEvery < 1 || valEvery < 1 || logEvery < 1 { try fail("checkpoint_every, val_every and log_every must be at least 1") }
-        do { try model.validate() } catch let e as ModelConfigError { try fail("model: \(e.description)") }
+        func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
+            if !range.contains(value) { try fail("\(key) \(value) is outside the allowed range \(range.lowerBound)...\(range.upperBound)") }
+        }
+        func check(_ key: String, _ value: Double, _ range: ClosedRange<Double>, open: Bool = false) throws {
+            if !value.isFinite || !range.contains(value) || (open && value == range.upperBound) {
+                try fail("\(key) \(value) is outside the allowed range [\(range.lowerBound), \(range.upperBound)\(open ? ")" : "]")")
+            }
+        }
+        if ModelPresets.config(named: preset) == nil {
+            try fail("preset '\(preset)' is unknown (known: \(ModelPresets.names.joined(separator: ", ")))")
+        }
+        try check("batch_size", batchSize, 1...(1 << 20))
+        try check("accum_iter", accumIter, 1...(1 << 16))
+        try check("blr", blr, 0...1e3)
+        if let lr { try check("lr", lr, 0...1e3) }
+        try check("weight_decay", weightDecay, 0...1e3)
+        try check("beta1", beta1, 0...1, open: true)
+        try check("beta2", beta2, 0...1, open: true)
+        if let steps { try check("steps", steps, 1...1_000_000_000) }
+        if steps == nil { try check("epochs", epochs, 1...1_000_000) }
+        if let warmupSteps { try check("warmup_steps", warmupSteps, 0...1_000_000_000) }
+        try check("warmup_epochs", warmupEpochs, 0...1e6)
+        try check("clip_grad", clipGrad, 0...1e12)
+        try check("num_workers", numWorkers, 0...256)
+        try check("val_fraction", valFraction, 0...1, open: true)
+        try check("val_images", valImages, 0...100_000)
+        try check("val_every", valEvery, 1...Int(Int32.max))
+        try check("checkpoint_every", checkpointEvery, 1...Int(Int32.max))
+        try check("log_every", logEvery, 1...Int(Int32.max))
+        try check("keep_checkpoints", keepCheckpoints, 1...100_000)
+        do { try model.validate() } catch let e as ModelConfigError { try fail("model.\(e.description)") }
     }
 
     // MARK: - YAML and overrides
@@ -137,9 +177,16 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ConfigurationError(description: "\(url.path): cannot be read (\(error.localizedDescription))")
         }
-        do { return try YAMLDecoder().decode(TrainingConfig.self, from: text) } catch {
+        do { return try decode(yaml: text) } catch {
             throw ConfigurationError(description: "\(url.path): \(describe(error))")
         }
+    }
+
+    /// Decodes YAML text after ``YAMLGuard`` bounded its size, nesting, aliases and expansion and found no
+    /// duplicate key.
+    public static func decode(yaml text: String) throws -> TrainingConfig {
+        try YAMLGuard.check(text)
+        return try YAMLDecoder().decode(TrainingConfig.self, from: text)
     }
 
     /// The configuration as YAML.
@@ -157,11 +204,19 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 throw ConfigurationError(description: "override '\(a)' is not key=value")
             }
             let key = String(a[..<eq]), raw = String(a[a.index(after: eq)...])
+            do { try YAMLGuard.check(raw) } catch { throw ConfigurationError(description: "override '\(a)': \(error)") }
             let value: Any = (try? Yams.load(yaml: raw)).flatMap { $0 } ?? raw
+            switch value {
+            case let d as Double where !d.isFinite:
+                throw ConfigurationError(description: "override '\(key)': \(raw) is not a finite number")
+            case is [Any], is [AnyHashable: Any]:
+                throw ConfigurationError(description: "override '\(key)': the value must be a single number, word or boolean, not \(raw)")
+            default: break
+            }
             let path = key.split(separator: ".").map(String.init)
             if path.count == 1 {
                 guard known.contains(key) || CodingKeys(stringValue: key) != nil else {
-                    throw ConfigurationError(description: "override '\(key)': unknown configuration field")
+                    throw ConfigurationError(description: "override '\(key)': " + ConfigurationKeys.unknown(key, known: CodingKeys.allCases.map(\.rawValue)))
                 }
                 if key == "preset" {
                     guard ModelPresets.config(named: raw) != nil else {
@@ -173,13 +228,14 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
                 tree[key] = value
             } else if path.count == 2 && path[0] == "model" {
                 guard knownModel.contains(path[1]) else {
-                    throw ConfigurationError(description: "override '\(key)': unknown model field")
+                    throw ConfigurationError(description: "override '\(key)': " + ConfigurationKeys.unknown(key, known: ModelConfig.keys.map { "model.\($0)" }))
                 }
                 var m = tree["model"] as? [String: Any] ?? [:]
                 m[path[1]] = value
                 tree["model"] = m
             } else {
-                throw ConfigurationError(description: "override '\(key)': unknown configuration field")
+                throw ConfigurationError(description: "override '\(key)': "
+                    + ConfigurationKeys.unknown(key, known: CodingKeys.allCases.map(\.rawValue) + ModelConfig.keys.map { "model.\($0)" }))
             }
         }
         do {

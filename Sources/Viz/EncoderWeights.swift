@@ -59,7 +59,7 @@ public struct EncoderWeights {
         if let stored { c.layerNormEps = stored.layerNormEps; c.normPixLoss = stored.normPixLoss }
         c.decoderDepth = 0
         (c.decoderEmbedDim, c.decoderNumHeads) = (16, 1)
-        guard d % c.numHeads == 0 else { throw Problem(description: "width \(d) is not divisible by \(c.numHeads) heads") }
+        guard c.numHeads >= 1, d % c.numHeads == 0 else { throw Problem(description: "width \(d) is not divisible by \(c.numHeads) heads") }
         config = c
 
         var table = pos.reshaped([rows, d])

@@ -16,18 +16,23 @@ public enum TensorImages {
         var px = [UInt8](repeating: 0, count: h * w * 3)
         for c in 0..<3 {
             for i in 0..<(h * w) {
-                let x = v[base + c * h * w + i] * std[c] + mean[c]
-                px[i * 3 + c] = UInt8((min(max(x, 0), 1) * 255).rounded())
+                px[i * 3 + c] = byte(v[base + c * h * w + i] * std[c] + mean[c])
             }
         }
         return RGBImage(width: w, height: h, pixels: px)
+    }
+
+    /// A value in [0, 1] as a byte (clamped; NaN, which the clamp would pass through, becomes 0 instead of
+    /// trapping in the conversion).
+    @inline(__always) static func byte(_ v: Float) -> UInt8 {
+        v.isNaN ? 0 : UInt8((min(max(v, 0), 1) * 255).rounded())
     }
 
     /// A map in [0, 1] (`[H, W]` values, row-major) as grey.
     public static func grey(_ values: [Float], width: Int, height: Int) -> RGBImage {
         var px = [UInt8](repeating: 0, count: width * height * 3)
         for i in 0..<(width * height) {
-            let g = UInt8((min(max(values[i], 0), 1) * 255).rounded())
+            let g = byte(values[i])
             (px[3 * i], px[3 * i + 1], px[3 * i + 2]) = (g, g, g)
         }
         return RGBImage(width: width, height: height, pixels: px)

@@ -19,11 +19,26 @@ enum ModelLoading {
             let checkpoint = try Checkpoint.read(file)
             (config, parameters) = (checkpoint.config.model, checkpoint.parameters)
         } else if let json = safetensors.metadata["config"] {
-            (config, parameters) = (try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)), safetensors.tensors)
+            (config, parameters) = (try modelConfig(json, file: file), safetensors.tensors)
         } else {
             throw ValidationError("--checkpoint: \(file.path) is neither an rmae-swift checkpoint nor a state_dict with a model config in its metadata")
         }
+        // Pictures of NaN weights would be noise at best: say so instead.
+        if let name = Checkpoint.firstNonFinite(parameters) {
+            throw RuntimeError("--checkpoint: \(file.path): tensor '\(name)' holds non-finite values (the weights diverged); use an earlier checkpoint")
+        }
         return (try RegionMAE(config: config).loading(parameters), file)
+    }
+
+    /// A model configuration from a file's metadata, validated; errors name the file.
+    static func modelConfig(_ json: String, file: URL) throws -> ModelConfig {
+        do {
+            let config = try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8))
+            try config.validate()
+            return config
+        } catch {
+            throw RuntimeError("--checkpoint: \(file.path): the model configuration in its metadata is unusable: \(error)")
+        }
     }
 
     /// A backbone for `rmae probe`: everything ``load(_:)`` reads, and encoder-only files with timm keys
@@ -32,7 +47,7 @@ enum ModelLoading {
     static func loadEncoder(_ path: String, heads: Int?) throws -> (model: RegionMAE, positions: Tensor?, source: URL) {
         let file = try resolve(path)
         let safetensors = try SafeTensors.read(file)
-        let stored = try safetensors.metadata["config"].map { try JSONDecoder().decode(ModelConfig.self, from: Data($0.utf8)) }
+        let stored = try safetensors.metadata["config"].map { try modelConfig($0, file: file) }
         let whole = safetensors.metadata["format"] == "rmae-swift checkpoint"
             || stored != nil && (safetensors.tensors["decoder_embed.weight"] != nil || safetensors.tensors["region_pred.1.weight"] != nil)
         if whole {

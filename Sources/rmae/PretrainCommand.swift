@@ -36,10 +36,15 @@ struct PretrainCommand: ParsableCommand {
         var resumeFrom: Checkpoint?
         if resume {
             let dir = URL(fileURLWithPath: out ?? c.out)
-            guard let latest = Checkpoint.latest(dir) else {
+            let found: (Checkpoint, URL)?
+            do {
+                found = try Checkpoint.newestIntact(in: dir) { FileHandle.standardError.write(Data("warning: \($0)\n".utf8)) }
+            } catch {
+                throw RuntimeError("--resume: no intact checkpoint in \(dir.path)/checkpoints (the oldest: \(error))")
+            }
+            guard let (checkpoint, latest) = found else {
                 throw ValidationError("--resume: no checkpoint in \(dir.path)/checkpoints")
             }
-            let checkpoint = try Checkpoint.read(latest)
             resumeFrom = checkpoint
             c = checkpoint.config
             FileHandle.standardError.write(Data("resuming from \(latest.path)\n".utf8))

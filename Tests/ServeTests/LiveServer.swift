@@ -20,10 +20,11 @@ struct LiveServer: Sendable {
     static func config() -> ModelConfig { TestModelConfigs.small() }
 
     /// Starts a server and waits until it listens.
-    static func start(maxUploadBytes: Int = 10 << 20) async throws -> LiveServer {
+    static func start(maxUploadBytes: Int = 10 << 20, idleTimeout: Double? = nil) async throws -> LiveServer {
         let model = try RegionMAE(config: config(), seed: 3)
         let service = SegmentationService(model: model, capacity: 8)
-        let options = ServeServer.Options(host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes, demoFolder: demoFolder)
+        var options = ServeServer.Options(host: "127.0.0.1", port: 0, maxUploadBytes: maxUploadBytes, demoFolder: demoFolder)
+        if let idleTimeout { options.idleTimeout = idleTimeout }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let task = Task {
             try await ServeServer.application(service: service, options: options) { continuation.yield($0) }.run()
