@@ -28,8 +28,9 @@ final class TensorStorage: @unchecked Sendable {
         if getenv("MALLOC_TRIM_THRESHOLD_") == nil { _ = glibcMallopt(-1, 1 << 30) }    // M_TRIM_THRESHOLD
         // One malloc arena per thread (glibc's default, up to 8 per core) let the heap grow step after step as
         // blocks moved between the share threads (vit-base batch 8: peak RSS 2077 MB after 3 steps, 2413 MB
-        // after 22, with live tensors flat at 1927 MB); two arenas hold it at about 2090 MB, no slower.
-        if getenv("MALLOC_ARENA_MAX") == nil { _ = glibcMallopt(-8, 2) }               // M_ARENA_MAX
+        // after 22, with live tensors flat at 1927 MB); one arena holds it at about 2090 MB, no slower (the
+        // large blocks come from ``BufferCache``, so the share threads rarely meet on malloc's lock).
+        if getenv("MALLOC_ARENA_MAX") == nil { _ = glibcMallopt(-8, 1) }               // M_ARENA_MAX
         #endif
         return true
     }()
