@@ -1,6 +1,7 @@
 import Engine
 import Foundation
 import Testing
+import TestSupport
 @testable import Data
 
 /// Sizes declared in headers are checked (overflow, file size, pixel budget) before anything is allocated:
@@ -79,8 +80,8 @@ struct HeaderSizeTests {
     @Test func imagesDeclaringMorePixelsThanTheBudgetAreRefusedFromTheHeader() throws {
         let (w, h) = (8, 6)
         let rgb = [UInt8](repeating: 100, count: w * h * 3)
-        let png = Self.declaring(PNG.encode(pixels: rgb, width: w, height: h, channels: 3), width: 20000, height: 20000)
-        let jpeg = Self.declaringJPEG(JPEG.encode(pixels: rgb, width: w, height: h, channels: 3), width: 20000, height: 20000)
+        let png = ImageAttacks.png(PNG.encode(pixels: rgb, width: w, height: h, channels: 3), width: 20000, height: 20000)
+        let jpeg = ImageAttacks.jpeg(JPEG.encode(pixels: rgb, width: w, height: h, channels: 3), width: 20000, height: 20000)
         for (bytes, name) in [(png, "big.png"), (jpeg, "big.jpg")] {
             let error = try #require(throws: ImageDecodingError.self) { try ImageDecoder.decode(bytes, name: name) }
             #expect(error.file == name && error.reason.contains("20000×20000") && error.reason.contains("RMAE_MAX_PIXELS"), "\(error)")
@@ -96,32 +97,5 @@ struct HeaderSizeTests {
         #expect(throws: CodecFailure.self) { try PNG.decodeLabels(png) }
         #expect(ImageLimits.files.pixels == ImageLimits.defaultMaxPixels || ProcessInfo.processInfo.environment["RMAE_MAX_PIXELS"] != nil)
     }
-
-    /// A PNG whose IHDR declares another size (CRC fixed).
-    static func declaring(_ file: [UInt8], width: UInt32, height: UInt32) -> [UInt8] {
-        var b = file
-        for (i, v) in [width, height].enumerated() { for j in 0..<4 { b[16 + 4 * i + j] = UInt8(truncatingIfNeeded: v >> (24 - 8 * j)) } }
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in b[12..<29] {
-            c ^= UInt32(byte)
-            for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
-        }
-        for j in 0..<4 { b[29 + j] = UInt8(truncatingIfNeeded: ~c >> (24 - 8 * j)) }
-        return b
-    }
-
-    /// A JPEG whose start-of-frame declares another size.
-    static func declaringJPEG(_ file: [UInt8], width: UInt16, height: UInt16) -> [UInt8] {
-        var b = file
-        var i = 2
-        while i + 9 < b.count, b[i] == 0xFF {
-            let marker = b[i + 1], length = Int(b[i + 2]) << 8 | Int(b[i + 3])
-            if (0xC0...0xC2).contains(marker) {
-                (b[i + 5], b[i + 6], b[i + 7], b[i + 8]) = (UInt8(height >> 8), UInt8(height & 0xFF), UInt8(width >> 8), UInt8(width & 0xFF))
-                break
-            }
-            i += 2 + length
-        }
-        return b
-    }
 }
+

@@ -25,12 +25,8 @@ import TestSupport
     @Test func uploadsOverThePixelBudgetAreRefusedBeforeDecoding() async throws {
         let model = try RegionMAE(config: TestModelConfigs.small(), seed: 3)
         let service = SegmentationService(model: model, capacity: 2)
-        var png = PNG.encode(pixels: [UInt8](repeating: 7, count: 8 * 8 * 3), width: 8, height: 8, channels: 3)
-        // IHDR declares 16000×16000 (CRC fixed)
-        for (i, v) in [UInt32(16000), 16000].enumerated() { for j in 0..<4 { png[16 + 4 * i + j] = UInt8(truncatingIfNeeded: v >> (24 - 8 * j)) } }
-        var c: UInt32 = 0xFFFF_FFFF
-        for byte in png[12..<29] { c ^= UInt32(byte); for _ in 0..<8 { c = c & 1 != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 } }
-        for j in 0..<4 { png[29 + j] = UInt8(truncatingIfNeeded: ~c >> (24 - 8 * j)) }
+        let png = ImageAttacks.png(PNG.encode(pixels: [UInt8](repeating: 7, count: 8 * 8 * 3), width: 8, height: 8, channels: 3),
+                                   width: 16000, height: 16000)
         do {
             _ = try await service.add(png, name: "big")
             Issue.record("a 16000×16000 upload was accepted")
