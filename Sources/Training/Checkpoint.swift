@@ -36,12 +36,16 @@ public struct Checkpoint {
         var dataPosition: String
     }
 
-    public func write(to url: URL) throws {
+    public func write(to url: URL) throws { try write(to: url, knownFinite: false) }
+
+    /// `knownFinite`: the caller has just checked every tensor (``Trainer/saveCheckpoint()``), so the scan of
+    /// all weights and moments is not done a second time.
+    func write(to url: URL, knownFinite: Bool) throws {
         var tensors: [String: Tensor] = [:]
         for (k, v) in parameters { tensors["model.\(k)"] = v }
         for (k, v) in firstMoment { tensors["adam.m.\(k)"] = v }
         for (k, v) in secondMoment { tensors["adam.v.\(k)"] = v }
-        if let name = Self.firstNonFinite(tensors) {
+        if !knownFinite, let name = Self.firstNonFinite(tensors) {
             throw SafeTensorsError(url: url, reason: "not written: tensor '\(name)' holds non-finite values")
         }
         let state = State(step: step, adamStep: adamStep, dataPosition: dataPosition)

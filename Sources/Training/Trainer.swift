@@ -173,7 +173,7 @@ public final class Trainer {
                                 ("second moment", checkpoint.secondMoment)] {
             if let name = Checkpoint.firstNonFinite(tensors) { throw TrainingError.nonFiniteState(step: step, tensor: "\(kind) \(name)") }
         }
-        try checkpoint.write(to: url)
+        try checkpoint.write(to: url, knownFinite: true)
         Checkpoint.prune(in: runDirectory, keep: config.keepCheckpoints)
         return url
     }
