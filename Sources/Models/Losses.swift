@@ -24,7 +24,7 @@ public func regionLoss(logits: Tensor, targets: Tensor, regionMask: Tensor, bgWe
     if bgWeight != 1 {
         weight = Tensor(shape: targets.shape, targets.scalars.map { $0 == 1 ? 1 : bgWeight })
     }
-    let perPixel = binaryCrossEntropyWithLogits(logits, targets: targets, weight: weight)
-    let perPatch = perPixel.mean(alongAxis: 3).mean(alongAxis: 1)                // (B, N)
+    // The mean over the P pixels fused with the BCE: no [B, k, N, P] loss or gradient tensor besides dlogits.
+    let perPatch = meanBinaryCrossEntropyWithLogits(logits, targets: targets, weight: weight).mean(alongAxis: 1)   // (B, N)
     return (perPatch * regionMask).sum() / regionMask.sum()
 }

@@ -119,8 +119,11 @@ public struct RegionBranch: Module {
             let pooled = f.tokens.reshaped([b, k, kr, c.regionEncDim]).mean(alongAxis: 2)   // (B, k, Dre)
             var q = proj(pooled, normalizedBy: projNorm)                                                   // (B, k, Drd)
             for blk in decBlocks { q = blk(q, memory: memory) }
-            let y = expansion!(q, memory: memory)                                            // (B, k, N+1, Drd)
-            return pred(gelu: y).slice(alongAxis: 2, 1..<(n + 1))                            // (B, k, N, P)
+            // The official code expands over all N+1 memory rows and drops the cls row after region_pred; every
+            // op after the queries' self-attention is per memory row, so expanding over the N patch rows gives the
+            // same logits without the [B, k, N+1, P] tensor and its slice.
+            let y = expansion!(q, memory: memory.slice(alongAxis: 1, 1..<(n + 1)))           // (B, k, N, Drd)
+            return pred(gelu: y)                                                             // (B, k, N, P)
         case .channel:
             let r = unshuffleWithoutCls(proj(f.tokens, normalizedBy: projNorm), maskToken: regionMaskToken!, idsRestore: masking.idsRestore)
             var x = r + memory.slice(alongAxis: 1, 1..<(n + 1)) + crossPosEmbed.slice(alongAxis: 0, 1..<(n + 1))

@@ -155,6 +155,8 @@ import TestSupport
         let w = Tensor(shape: [3, 5], y.scalars.map { $0 == 1 ? 1 : 0.5 })
         gradcheck([z], "bce") { binaryCrossEntropyWithLogits($0[0], targets: y) }
         gradcheck([z], "bce weighted") { binaryCrossEntropyWithLogits($0[0], targets: y, weight: w) }
+        gradcheck([z], "mean bce") { meanBinaryCrossEntropyWithLogits($0[0], targets: y) }
+        gradcheck([z], "mean bce weighted") { meanBinaryCrossEntropyWithLogits($0[0], targets: y, weight: w) }
         let t = randomTensor([3, 5], seed: 9)
         gradcheck([z, t], "mse") { meanSquaredError($0[0], $0[1]) }
     }

@@ -87,6 +87,33 @@ import TestSupport
         expectClose(Tensor(shape: [3], [-1, 0.5, 2]).gelu().scalars, [-0.158655, 0.345731, 1.954500], atol: 1e-5)
     }
 
+    /// The fused mean over the last axis gives the composition's values and gradients (same kernels, same
+    /// Float64 row sums), with and without weights, for widths on and off the SIMD width.
+    @Test func meanBCEEqualsBCEThenMean() {
+        for (shape, seed) in [([2, 3, 16], UInt64(3)), ([5, 7], 4), ([1, 257], 5)] {
+            let count = shape.reduce(1, *)
+            var rng = RandomGenerator(seed: seed, stream: .test)
+            let y = Tensor(shape: shape, (0..<count).map { _ in rng.uniform() < 0.4 ? 1 : 0 })
+            let w = Tensor(shape: shape, y.scalars.map { $0 == 1 ? 1 : 0.3 })
+            for weight in [nil, w] {
+                let z1 = randomTensor(shape, low: -6, high: 6, seed: seed).watched()
+                let z2 = z1.detached().watched()
+                let fused = meanBinaryCrossEntropyWithLogits(z1, targets: y, weight: weight)
+                let composed = binaryCrossEntropyWithLogits(z2, targets: y, weight: weight).mean(alongAxis: -1)
+                #expect(fused.shape == Array(shape.dropLast()))
+                expectClose(fused, composed, atol: 1e-7, rtol: 1e-6, "value \(shape)")
+                let g = randomTensor(fused.shape, seed: seed + 10)
+                fused.backward(seed: g)
+                composed.backward(seed: g)
+                expectClose(z1.grad!, z2.grad!, atol: 1e-8, rtol: 1e-6, "gradient \(shape)")
+            }
+        }
+        // Without a gradient: no probabilities kept, the same values.
+        let z = randomTensor([3, 8], low: -4, high: 4, seed: 9), y = Tensor.full([3, 8], 1)
+        expectClose(withoutGradient { meanBinaryCrossEntropyWithLogits(z, targets: y) },
+                    binaryCrossEntropyWithLogits(z, targets: y).mean(alongAxis: 1), atol: 1e-7, "no-grad")
+    }
+
     @Test func argsortIsStableAndInverts() {
         let v: [Float] = [0.5, 0.1, 0.5, 0.0, .nan, 0.1]
         #expect(argsortAscending(v) == [3, 1, 5, 0, 2, 4])

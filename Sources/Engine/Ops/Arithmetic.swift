@@ -8,40 +8,41 @@ extension Tensor {
     /// Elementwise sum with NumPy broadcasting.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.binary(.add, a, b, op: "add")
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? Kernels.sumToShape(g, a.shape) : nil,
-             b.requiresGrad ? Kernels.sumToShape(g, b.shape) : nil]
+        // The pullback keeps the shapes, not the operands: a residual branch's output is freed after the add.
+        return record(out, inputs: [a, b]) { [sa = a.shape, sb = b.shape, ra = a.requiresGrad, rb = b.requiresGrad] g in
+            [ra ? Kernels.sumToShape(g, sa) : nil,
+             rb ? Kernels.sumToShape(g, sb) : nil]
         }
     }
 
     /// Elementwise difference with NumPy broadcasting.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.binary(.sub, a, b, op: "sub")
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? Kernels.sumToShape(g, a.shape) : nil,
-             b.requiresGrad ? Kernels.sumToShape(Kernels.map(g, .affine(-1, 0)), b.shape) : nil]
+        return record(out, inputs: [a, b]) { [sa = a.shape, sb = b.shape, ra = a.requiresGrad, rb = b.requiresGrad] g in
+            [ra ? Kernels.sumToShape(g, sa) : nil,
+             rb ? Kernels.sumToShape(Kernels.map(g, .affine(-1, 0)), sb) : nil]
         }
     }
 
     /// Elementwise product with NumPy broadcasting.
     public static func * (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.binary(.mul, a, b, op: "mul")
-        return record(out, inputs: [a, b]) { g in
-            [a.requiresGrad ? Kernels.sumToShape(Kernels.binary(.mul, g, b, op: "mul"), a.shape) : nil,
-             b.requiresGrad ? Kernels.sumToShape(Kernels.binary(.mul, g, a, op: "mul"), b.shape) : nil]
+        // Each operand is kept only when the other one's gradient needs it.
+        return record(out, inputs: [a, b]) { [sa = a.shape, sb = b.shape, keepA = b.requiresGrad ? a : nil,
+                                              keepB = a.requiresGrad ? b : nil] g in
+            [keepB.map { Kernels.sumToShape(Kernels.binary(.mul, g, $0, op: "mul"), sa) },
+             keepA.map { Kernels.sumToShape(Kernels.binary(.mul, g, $0, op: "mul"), sb) }]
         }
     }
 
     /// Elementwise quotient with NumPy broadcasting.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = Kernels.binary(.div, a, b, op: "div")
-        return record(out, inputs: [a, b]) { g in
+        return record(out, inputs: [a, b]) { [sa = a.shape, ra = a.requiresGrad, keepOut = b.requiresGrad ? out : nil] g in
             // d/da = g / b ; d/db = -g * a / b² = -g * out / b
             let ga = Kernels.binary(.div, g, b, op: "div")
-            return [a.requiresGrad ? Kernels.sumToShape(ga, a.shape) : nil,
-                    b.requiresGrad
-                        ? Kernels.sumToShape(Kernels.map(Kernels.binary(.mul, ga, out, op: "mul"), .affine(-1, 0)), b.shape)
-                        : nil]
+            return [ra ? Kernels.sumToShape(ga, sa) : nil,
+                    keepOut.map { Kernels.sumToShape(Kernels.map(Kernels.binary(.mul, ga, $0, op: "mul"), .affine(-1, 0)), b.shape) }]
         }
     }
 

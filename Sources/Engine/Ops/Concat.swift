@@ -43,11 +43,12 @@ extension Tensor {
                 off += n
             }
         }
-        return record(out, inputs: parts) { g in
+        // The pullback keeps which parts need a gradient, not the parts.
+        return record(out, inputs: parts) { [needed = parts.map(\.requiresGrad)] g in
             var off = 0
-            return zip(parts, sizes).map { p, n in
+            return zip(needed, sizes).map { needed, n in
                 defer { off += n }
-                guard p.requiresGrad else { return nil }
+                guard needed else { return nil }
                 var s = outShape; s[ax] = n
                 let o = off
                 return Tensor.make(s) { Kernels.sliceBlocks(g.ptr, outer: outer, srcN: total, inner: inner, offset: o, n: n, into: $0) }

@@ -25,12 +25,73 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
     }
     guard let probabilities else { return out }
     // The pullback holds the tensors (not their pointers), so their storage outlives the forward call.
-    return Tensor.record(out, inputs: [logits]) { g in
-        [Tensor.make(logits.shape) { d in
+    // σ(z) stands in for the logits there, so the pullback keeps their shape only.
+    return Tensor.record(out, inputs: [logits]) { [shape = logits.shape] g in
+        [Tensor.make(shape) { d in
             let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr, k = CPUKernels.table
-            Parallel.forRanges(logits.count) { r in
+            Parallel.forRanges(probabilities.count) { r in
                 let lo = r.lowerBound
                 k.bce_backward(pg + lo, ps + lo, py + lo, pw.map { $0 + lo }, d + lo, r.count)
+            }
+        }]
+    }
+}
+
+/// Binary cross-entropy with logits averaged over the last axis: `[..., P] -> [...]`, value for value
+/// `binaryCrossEntropyWithLogits(logits, targets:, weight:).mean(alongAxis: -1)`.
+///
+/// The composition keeps a `[..., P]` loss tensor in the forward pass and expands the incoming gradient to
+/// `[..., P]` in the backward pass before the BCE pullback (R-MAE's region loss: two `[B, k, N, p²]` tensors at
+/// the start of the backward pass, the step's memory peak). Here each row's P losses live in a scratch row and
+/// the gradient is expanded one row at a time; the same kernels run on the same values (the row sums in Float64,
+/// as ``Tensor/mean(alongAxis:keepingDim:)``), so values and gradients equal the composition's.
+/// Differentiable in `logits` only.
+public func meanBinaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weight: Tensor? = nil) -> Tensor {
+    precondition(logits.rank >= 1, "meanBinaryCrossEntropyWithLogits: logits need at least one axis, got a scalar")
+    precondition(logits.shape == targets.shape,
+                 "meanBinaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ")
+    if let weight {
+        precondition(weight.shape == logits.shape,
+                     "meanBinaryCrossEntropyWithLogits: weight \(weight.shape) and logits \(logits.shape) differ")
+    }
+    let n = logits.shape[logits.rank - 1]
+    let rows = n == 0 ? 0 : logits.count / n
+    let scale = 1.0 / Double(n)   // as ``Tensor/mean(alongAxis:keepingDim:)``
+    let differentiated = GradMode.isEnabled && logits.requiresGrad
+    let probabilities = differentiated ? Tensor.make(logits.shape) { _ in } : nil
+    let pz = logits.ptr, py = targets.ptr, pw = weight?.ptr, ps = probabilities?.ptr
+    let grain = Swift.max(1, 16384 / Swift.max(1, n))
+    let out = Tensor.make(Array(logits.shape.dropLast())) { po in
+        Parallel.forRanges(rows, grain: grain) { range in
+            var loss = [Float](repeating: 0, count: n)
+            loss.withUnsafeMutableBufferPointer { l in
+                let pl = l.baseAddress!
+                for row in range {
+                    let lo = row * n
+                    CPUKernels.table.bce(pz + lo, py + lo, pw.map { $0 + lo }, pl, ps.map { $0 + lo }, n)
+                    var acc = 0.0
+                    for j in 0..<n { acc += Double(pl[j]) }
+                    po[row] = Float(acc * scale)
+                }
+            }
+        }
+    }
+    guard let probabilities else { return out }
+    return Tensor.record(out, inputs: [logits]) { [shape = logits.shape] g in
+        [Tensor.make(shape) { d in
+            let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr, k = CPUKernels.table
+            let step = Float(scale)
+            Parallel.forRanges(rows, grain: grain) { range in
+                var expanded = [Float](repeating: 0, count: n)
+                expanded.withUnsafeMutableBufferPointer { e in
+                    let pe = e.baseAddress!
+                    for row in range {
+                        let lo = row * n
+                        let gr = pg[row] * step
+                        for j in 0..<n { pe[j] = gr }
+                        k.bce_backward(pe, ps + lo, py + lo, pw.map { $0 + lo }, d + lo, n)
+                    }
+                }
             }
         }]
     }
