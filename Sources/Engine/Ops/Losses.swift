@@ -62,18 +62,12 @@ public func meanBinaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, 
     let pz = logits.ptr, py = targets.ptr, pw = weight?.ptr, ps = probabilities?.ptr
     let grain = Swift.max(1, 16384 / Swift.max(1, n))
     let out = Tensor.make(Array(logits.shape.dropLast())) { po in
-        Parallel.forRanges(rows, grain: grain) { range in
-            var loss = [Float](repeating: 0, count: n)
-            loss.withUnsafeMutableBufferPointer { l in
-                let pl = l.baseAddress!
-                for row in range {
-                    let lo = row * n
-                    CPUKernels.table.bce(pz + lo, py + lo, pw.map { $0 + lo }, pl, ps.map { $0 + lo }, n)
-                    var acc = 0.0
-                    for j in 0..<n { acc += Double(pl[j]) }
-                    po[row] = Float(acc * scale)
-                }
-            }
+        Kernels.forRows(rows, width: n, grain: grain) { row, loss in
+            let lo = row * n
+            CPUKernels.table.bce(pz + lo, py + lo, pw.map { $0 + lo }, loss, ps.map { $0 + lo }, n)
+            var acc = 0.0
+            for j in 0..<n { acc += Double(loss[j]) }
+            po[row] = Float(acc * scale)
         }
     }
     guard let probabilities else { return out }
@@ -81,23 +75,27 @@ public func meanBinaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, 
         [Tensor.make(shape) { d in
             let pg = g.ptr, ps = probabilities.ptr, py = targets.ptr, pw = weight?.ptr, k = CPUKernels.table
             let step = Float(scale)
-            Parallel.forRanges(rows, grain: grain) { range in
-                var expanded = [Float](repeating: 0, count: n)
-                expanded.withUnsafeMutableBufferPointer { e in
-                    let pe = e.baseAddress!
-                    for row in range {
-                        let lo = row * n
-                        let gr = pg[row] * step
-                        for j in 0..<n { pe[j] = gr }
-                        k.bce_backward(pe, ps + lo, py + lo, pw.map { $0 + lo }, d + lo, n)
-                    }
-                }
+            Kernels.forRows(rows, width: n, grain: grain) { row, expanded in
+                let lo = row * n
+                let gr = pg[row] * step
+                for j in 0..<n { expanded[j] = gr }
+                k.bce_backward(expanded, ps + lo, py + lo, pw.map { $0 + lo }, d + lo, n)
             }
         }]
     }
 }
 
 extension Kernels {
+    /// `body(row, scratch)` for rows `0..<rows`, split over the threads, with one `width`-float scratch row per
+    /// range of rows (the rows of an op that works row by row without a tensor for its intermediate).
+    static func forRows(_ rows: Int, width: Int, grain: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        Parallel.forRanges(rows, grain: grain) { range in
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(width, 1))
+            defer { scratch.deallocate() }
+            for row in range { body(row, scratch) }
+        }
+    }
+
     /// `loss[i] = (max(z, 0) − z·y + log(1 + e^−|z|))·w` and, when given, `sigmoid[i] = σ(z)` from the same e^−|z|.
     static func bceWithLogits(_ pz: UnsafePointer<Float>, _ py: UnsafePointer<Float>, _ pw: UnsafePointer<Float>?,
                               loss: UnsafeMutablePointer<Float>, sigmoid ps: UnsafeMutablePointer<Float>?, _ r: Range<Int>) {
