@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-// Elementwise losses; reductions (and R-MAE's averaging order) are composed from sum / mean.
+// Elementwise losses, and BCE averaged over the last axis in one op; other reductions (and R-MAE's averaging
+// order) are composed from sum / mean.
 
 /// Binary cross-entropy with logits, elementwise (PyTorch `reduction="none"`):
 /// ```
@@ -10,12 +11,7 @@ import Glibc
 /// ```
 /// Differentiable in `logits` only. `targets` and `weight` have the logits' shape.
 public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weight: Tensor? = nil) -> Tensor {
-    precondition(logits.shape == targets.shape,
-                 "binaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ")
-    if let weight {
-        precondition(weight.shape == logits.shape,
-                     "binaryCrossEntropyWithLogits: weight \(weight.shape) and logits \(logits.shape) differ")
-    }
+    checkBCEOperands("binaryCrossEntropyWithLogits", logits, targets, weight)
     // One pass computes the loss and, when differentiated, σ(z) from the same e^−|z| for the pullback.
     let differentiated = GradMode.isEnabled && logits.requiresGrad
     let probabilities = differentiated ? Tensor.make(logits.shape) { _ in } : nil
@@ -37,6 +33,14 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
     }
 }
 
+/// Targets and weight must have the logits' shape.
+private func checkBCEOperands(_ op: String, _ logits: Tensor, _ targets: Tensor, _ weight: Tensor?) {
+    precondition(logits.shape == targets.shape, "\(op): logits \(logits.shape) and targets \(targets.shape) differ")
+    if let weight {
+        precondition(weight.shape == logits.shape, "\(op): weight \(weight.shape) and logits \(logits.shape) differ")
+    }
+}
+
 /// Binary cross-entropy with logits averaged over the last axis: `[..., P] -> [...]`, value for value
 /// `binaryCrossEntropyWithLogits(logits, targets:, weight:).mean(alongAxis: -1)`.
 ///
@@ -48,12 +52,7 @@ public func binaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weig
 /// Differentiable in `logits` only.
 public func meanBinaryCrossEntropyWithLogits(_ logits: Tensor, targets: Tensor, weight: Tensor? = nil) -> Tensor {
     precondition(logits.rank >= 1, "meanBinaryCrossEntropyWithLogits: logits need at least one axis, got a scalar")
-    precondition(logits.shape == targets.shape,
-                 "meanBinaryCrossEntropyWithLogits: logits \(logits.shape) and targets \(targets.shape) differ")
-    if let weight {
-        precondition(weight.shape == logits.shape,
-                     "meanBinaryCrossEntropyWithLogits: weight \(weight.shape) and logits \(logits.shape) differ")
-    }
+    checkBCEOperands("meanBinaryCrossEntropyWithLogits", logits, targets, weight)
     let n = logits.shape[logits.rank - 1]
     let rows = n == 0 ? 0 : logits.count / n
     let scale = 1.0 / Double(n)   // as ``Tensor/mean(alongAxis:keepingDim:)``
