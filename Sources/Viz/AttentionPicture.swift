@@ -18,17 +18,20 @@ public enum AttentionPicture {
         let s = photo.width, g = map.gridSize
         var panels: [(String, [Float])] = [("MEAN", map.mean)]
         for (h, m) in map.heads.enumerated() { panels.append(("HEAD \(h + 1)", m)) }
-        let gap = 4, caption = 20, top = 14
+        let gap = 4, caption = 20
         let tile = max(s, Canvas.textWidth("MAX 0.000") + 2)
         let perRow = min(7, panels.count), rows = (panels.count + perRow - 1) / perRow
-        var canvas = Canvas(width: gap + perRow * (tile + gap), height: top + rows * (caption + s + gap) + gap)
-        canvas.text(title, x: gap, y: 3)
+        let width = gap + perRow * (tile + gap)
+        let titleLines = Canvas.wrapped(title, width: width - 2 * gap)
+        let top = 4 + titleLines.count * Canvas.lineHeight
+        var canvas = Canvas(width: width, height: top + rows * (caption + s + gap) + gap)
+        canvas.lines(titleLines, x: gap, y: 3)
         let (qx, qy) = (map.queryPatch % g, map.queryPatch / g)
         for (i, (name, values)) in panels.enumerated() {
             let x = gap + (i % perRow) * (tile + gap), y = top + (i / perRow) * (caption + s + gap)
             let peak = values.max() ?? 0
             let scaled = values.map { peak > 0 ? $0 / peak : 0 }
-            canvas.text(name, x: x, y: y + 2)
+            canvas.text(Canvas.fitting(name, width: tile), x: x, y: y + 2)
             canvas.text(String(format: "MAX %.3f", peak), x: x, y: y + 11, color: (90, 90, 90))
             canvas.draw(HeatMap.overlay(photo, values: HeatMap.upsampled(scaled, gridSize: g, to: s), alpha: 0.65),
                         x: x, y: y + caption)

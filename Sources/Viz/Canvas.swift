@@ -25,9 +25,13 @@ public struct Canvas {
         }
     }
 
+    /// Fills a rectangle, clipped to the canvas: a rectangle partly or wholly outside it (text past the
+    /// right edge, a marker at a corner, a negative size) draws what falls inside, and nothing else.
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, color: (UInt8, UInt8, UInt8)) {
-        for row in max(0, y)..<min(height, y + h) {
-            for col in max(0, x)..<min(width, x + w) {
+        let (top, bottom) = (max(0, y), min(height, y + max(0, h))), (left, right) = (max(0, x), min(width, x + max(0, w)))
+        guard top < bottom, left < right else { return }
+        for row in top..<bottom {
+            for col in left..<right {
                 let d = (row * width + col) * 3
                 (pixels[d], pixels[d + 1], pixels[d + 2]) = color
             }
@@ -53,6 +57,42 @@ public struct Canvas {
 
     /// Width of `string` in pixels at `scale`.
     public static func textWidth(_ string: String, scale: Int = 1) -> Int { string.count * (BitmapFont.width + 1) * scale }
+
+    /// `string` shortened to fit `width` pixels at `scale`: unchanged when it fits, else cut and ended
+    /// with ".." (empty when not even that fits).
+    public static func fitting(_ string: String, width: Int, scale: Int = 1) -> String {
+        if textWidth(string, scale: scale) <= width { return string }
+        let room = width / ((BitmapFont.width + 1) * max(1, scale))
+        guard room >= 3 else { return room >= 1 ? String(string.prefix(room)) : "" }
+        return String(string.prefix(room - 2)) + ".."
+    }
+
+    /// `string` broken at spaces into lines of at most `width` pixels (a word longer than a line is
+    /// shortened with ``fitting(_:width:scale:)``), at most `maxLines` lines: the last one shortened.
+    public static func wrapped(_ string: String, width: Int, scale: Int = 1, maxLines: Int = 3) -> [String] {
+        let maxLines = max(1, maxLines)
+        var lines: [String] = [], current = ""
+        for word in string.split(separator: " ", omittingEmptySubsequences: true).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if textWidth(candidate, scale: scale) <= width || current.isEmpty { current = candidate } else {
+                lines.append(current)
+                current = word
+            }
+        }
+        if !current.isEmpty { lines.append(current) }
+        if lines.count > maxLines { lines = Array(lines.prefix(maxLines - 1)) + [lines[(maxLines - 1)...].joined(separator: " ")] }
+        return lines.map { fitting($0, width: width, scale: scale) }
+    }
+
+    /// Line pitch of the built-in font at scale 1 (7 pixels of glyph, 3 of leading).
+    public static let lineHeight = BitmapFont.height + 3
+
+    /// Draws `lines` one under the other from (x, y); returns the height used.
+    @discardableResult
+    public mutating func lines(_ lines: [String], x: Int, y: Int, color: (UInt8, UInt8, UInt8) = (0, 0, 0)) -> Int {
+        for (i, line) in lines.enumerated() { text(line, x: x, y: y + i * Self.lineHeight, color: color) }
+        return lines.count * Self.lineHeight
+    }
 
     public var image: RGBImage { RGBImage(width: width, height: height, pixels: pixels) }
 

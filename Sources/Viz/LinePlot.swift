@@ -94,7 +94,7 @@ public struct LinePlot {
     public func render(width: Int = 360, height: Int = 220) -> Canvas {
         var canvas = Canvas(width: width, height: height)
         let f = frame(width: width, height: height)
-        canvas.text(title, x: f.left, y: 3)
+        canvas.text(Canvas.fitting(title, width: width - f.left - 2), x: f.left, y: 3)
         let (xStep, yStep) = (Self.step(f.xTicks), Self.step(f.yTicks))
         for t in f.yTicks {
             let row = f.pixel(x: f.x.lowerBound, y: t).y

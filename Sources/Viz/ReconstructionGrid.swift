@@ -21,11 +21,14 @@ public enum ReconstructionGrid {
         let hasPixels = output.pred != nil, hasRegions = output.predRegion != nil && regions != nil
         var columns: [String] = ["MASKED", hasPixels ? "RECONSTRUCTION" : "", "ORIGINAL"].filter { !$0.isEmpty }
         if hasRegions { columns += ["MASKED REGION", "PREDICTED", "PREDICTED>0.5", "REGION", "ALL REGIONS"] }
-        let gap = 4, captionHeight = 14, titleHeight = title == nil ? 0 : 18
+        let gap = 4, captionHeight = 14
         let tile = max(s, Canvas.textWidth("RECONSTRUCTION") + 4)
-        var canvas = Canvas(width: columns.count * (tile + gap) + gap, height: titleHeight + captionHeight + b * (s + gap) + gap)
-        if let title { canvas.text(title, x: gap, y: 4) }
-        for (i, name) in columns.enumerated() { canvas.text(name, x: gap + i * (tile + gap), y: titleHeight + 3) }
+        let width = columns.count * (tile + gap) + gap
+        let titleLines = title.map { Canvas.wrapped($0, width: width - 2 * gap) } ?? []
+        let titleHeight = titleLines.isEmpty ? 0 : 8 + titleLines.count * Canvas.lineHeight
+        var canvas = Canvas(width: width, height: titleHeight + captionHeight + b * (s + gap) + gap)
+        canvas.lines(titleLines, x: gap, y: 4)
+        for (i, name) in columns.enumerated() { canvas.text(Canvas.fitting(name, width: tile), x: gap + i * (tile + gap), y: titleHeight + 3) }
 
         let patches = images.detached().patchified(patch: p).scalars          // (B, N, 3P)
         let mask = output.mask.scalars, regionMask = output.regionMask.scalars

@@ -18,10 +18,13 @@ public enum SegmentationPicture {
         let covered = mask.reduce(0, +) / Float(s * s) * 100
         let names = [("PROMPTS", "\(prediction.prompt.patches.count) PATCHES"), ("PROBABILITY", "0 TO 1"),
                      (String(format: "MASK >= %.2f", threshold), String(format: "%.1f%% OF IMAGE", covered)), ("OVERLAY", "")]
-        let gap = 4, caption = 20, top = 14
+        let gap = 4, caption = 20
         let tile = max(s, names.map { Canvas.textWidth($0.0) }.max()! + 2, names.map { Canvas.textWidth($0.1) }.max()! + 2)
-        var canvas = Canvas(width: gap + 4 * (tile + gap), height: top + caption + s + gap)
-        canvas.text(title, x: gap, y: 3)
+        let width = gap + 4 * (tile + gap)
+        let titleLines = Canvas.wrapped(title, width: width - 2 * gap)
+        let top = 4 + titleLines.count * Canvas.lineHeight
+        var canvas = Canvas(width: width, height: top + caption + s + gap)
+        canvas.lines(titleLines, x: gap, y: 3)
         let tiles = [photo, HeatMap.image(prediction.probabilities, width: s, height: s),
                      TensorImages.grey(mask, width: s, height: s), overlay(photo, mask: mask)]
         for (i, t) in tiles.enumerated() {

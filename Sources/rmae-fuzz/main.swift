@@ -15,8 +15,20 @@ import Serve
 import TestSupport
 import Training
 
-/// One result line, written at once (unbuffered), so a trap right after it cannot lose it.
-func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
+/// The stall limit: with `RMAE_FUZZ_STALL=SECONDS`, an input that takes longer than that to give its line
+/// ends the process with SIGALRM, which the harness reads as "hung" from the exit status (a trap ends it
+/// with SIGILL, SIGTRAP or SIGSEGV). The kernel keeps the time, so a slow or loaded machine that still
+/// makes progress is never mistaken for a hang, and a dying child is never mistaken for one either.
+let stallSeconds = ProcessInfo.processInfo.environment["RMAE_FUZZ_STALL"].flatMap(UInt32.init) ?? 0
+func armStallAlarm() { if stallSeconds > 0 { alarm(stallSeconds) } }
+armStallAlarm()
+
+/// One result line, written at once (unbuffered), so a trap right after it cannot lose it; the stall
+/// alarm starts again for the next input.
+func emit(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+    armStallAlarm()
+}
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard let format = arguments.first else {
@@ -94,13 +106,13 @@ case "http":
             let text = String(decoding: bytes, as: UTF8.self)
             bytes = Array(text.replacingCharacters(in: range, with: info.id).utf8)
         }
-        let (outcome, _) = RawHTTP.exchange(bytes, port: port, timeout: 10)
+        let (outcome, _) = RawHTTP.exchange(bytes, port: port, timeout: 30)
         switch outcome {
         case .status(let code) where code >= 500: emit("server-error \(f.path): \(code)")
         case .status(let code) where code >= 200 && code < 300: emit("accepted \(f.path)")
         case .status(let code): emit("rejected \(f.path): status \(code)")
         case .closed: emit("rejected \(f.path): connection closed")
-        case .silent: emit("hung \(f.path): no answer within 10 s")
+        case .silent: emit("hung \(f.path): no answer within 30 s")
         }
     }
     // (exit without cancelling the server: cancelling it with a connection still open trips a precondition in NIO)

