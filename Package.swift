@@ -42,6 +42,8 @@ let package = Package(
         .target(name: "Regions"),
         .target(name: "Distributed", dependencies: ["Engine", "CMPI"]),
         .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
+        // Evaluation downstream of pre-training: segmentation data, metrics, the fine-tuning recipe's rules.
+        .target(name: "Downstream", dependencies: ["Engine", "NN", "Models", "Data", "Regions"]),
         .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", "TensorBoard", .product(name: "Yams", package: "Yams")]),
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Protos"]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
@@ -70,6 +72,7 @@ let package = Package(
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Models", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
+        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Models", "Engine", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Data", "Models", "Engine", "Training", "TestSupport"]),
     ]
 )

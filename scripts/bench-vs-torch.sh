@@ -3,6 +3,8 @@
 # machine's drift hits both alike; prints every measurement line, then the medians and ratios per setting.
 #   bash scripts/bench-vs-torch.sh [ROUNDS]        (default 3; release build of rmae first)
 # Environment: RMAE_BLAS / RMAE_ISA / RMAE_THREADS pass through to rmae; TORCH_BENCH overrides the baseline path.
+# RMAE_ISA=avx2 (the stand-in for an AVX2-only CPU on an AVX-512 machine) holds PyTorch to AVX2 as well
+# (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS, ONEDNN_MAX_CPU_ISA), as it is on a real AVX2 CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -17,6 +19,10 @@ settings=(
   "vit-tiny|--preset vit-tiny --batch 8 --steps 4|--preset vit-tiny --batch 8 --steps 4"
   "vit-base|--preset vit-base --batch 8 --steps 3|--preset vit-base --batch 8 --steps 3"
 )
+torch_env=()
+if [ "${RMAE_ISA:-}" = avx2 ]; then
+  torch_env=(ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2)
+fi
 echo "cpu=\"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')\" cores=$(nproc) rounds=$rounds"
 log=$(mktemp)
 for ((r = 1; r <= rounds; r++)); do
@@ -24,7 +30,7 @@ for ((r = 1; r <= rounds; r++)); do
     IFS='|' read -r name ours theirs <<<"$s"
     line=$($rmae bench train $ours 2>/dev/null | grep '^bench=train')
     echo "round=$r setting=$name $line" | tee -a "$log"
-    line=$(python3 "$torch" $theirs --threads "$(nproc)" 2>/dev/null | grep '^torch')
+    line=$(env "${torch_env[@]}" python3 "$torch" $theirs --threads "$(nproc)" 2>/dev/null | grep '^torch')
     echo "round=$r setting=$name $line" | tee -a "$log"
   done
 done

@@ -33,3 +33,36 @@ extension PNG {
         return NPYArray(dtype: size == 2 ? .uint16 : .int32, shape: shape, bytes: bytes)
     }
 }
+
+/// A class-id map read from a PNG (8- or 16-bit grey, or palette indices): one id per pixel, row-major.
+public struct ClassMap: Sendable, Equatable {
+    public var width: Int, height: Int
+    public var ids: [Int32]
+
+    public init(width: Int, height: Int, ids: [Int32]) {
+        precondition(ids.count == width * height, "ClassMap: \(ids.count) ids for \(width)x\(height)")
+        (self.width, self.height, self.ids) = (width, height, ids)
+    }
+
+    /// Reads a label PNG with every bit of its values kept (no EXIF orientation, no resizing); errors name the file.
+    public static func read(contentsOf url: URL, budget: ImageLimits.Budget = ImageLimits.files) throws(ImageDecodingError) -> ClassMap {
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Foundation.Data(contentsOf: url)) } catch {
+            throw ImageDecodingError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let array: NPYArray
+        do { array = try PNG.decodeLabels(bytes, budget: budget) } catch {
+            throw ImageDecodingError(file: url.path, reason: error.message)
+        }
+        let (h, w) = (array.shape[1], array.shape[2])
+        var ids = [Int32](repeating: 0, count: w * h)
+        array.bytes.withUnsafeBytes { raw in
+            if array.dtype == .uint16 {
+                for i in 0..<ids.count { ids[i] = Int32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
+            } else {
+                for i in 0..<ids.count { ids[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self).littleEndian }
+            }
+        }
+        return ClassMap(width: w, height: h, ids: ids)
+    }
+}

@@ -48,7 +48,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public var logEvery = 10
 
     /// The recipe of a preset. The CPU presets are tuned to learn on the embedded photos on two cores: `demo`
-    /// in under ten minutes (2000 updates of 32 images), `cpu-1h` in about an hour on an AVX2 machine (6000 updates
+    /// in about five minutes of training on an AVX2 2-core machine (1200 updates of 32 images; docs/demo-preset-exploration.md), `cpu-1h` in about an hour on an AVX2 machine (6000 updates
     /// of 32 images of the larger model; about 35 minutes where OpenBLAS runs AVX-512 kernels), both at peak lr 1.25e-3 (blr 1e-2) with a short warm-up and cosine decay; the ViT
     /// presets get the official ImageNet recipe (global batch 4096, 800 epochs, 40 warm-up epochs, blr 1.5e-4,
     /// AdamW 0.9/0.95, wd 0.05).
@@ -58,7 +58,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         out = "runs/\(preset)"
         switch preset {
         case "demo":
-            batchSize = 32; blr = 1e-2; steps = 2000; warmupSteps = 150
+            batchSize = 32; blr = 1e-2; steps = 1200; warmupSteps = 100
             valEvery = 200; checkpointEvery = 400; logEvery = 20; valFraction = 0.05
         case "cpu-1h":
             batchSize = 32; blr = 1e-2; steps = 6000; warmupSteps = 400

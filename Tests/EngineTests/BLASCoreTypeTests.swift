@@ -23,6 +23,10 @@ struct BLASCoreTypeTests {
 
     @Test func genericFallbackGetsAVX2Kernels() {
         #expect(BLAS.betterCoreType(current: "Prescott", cpuFlags: Self.zen3) == "Haswell")
+        for pinned in ["Sandybridge", "Nehalem", "Barcelona", "Core2", "Bulldozer"] {
+            #expect(BLAS.betterCoreType(current: pinned, cpuFlags: Self.zen3) == "Haswell", "\(pinned)")
+            #expect(BLAS.betterCoreType(current: pinned, cpuFlags: ["sse3", "avx"]) == nil, "\(pinned) on a CPU without AVX2")
+        }
         #expect(BLAS.betterCoreType(current: "Prescott", cpuFlags: ["sse3"]) == nil)
     }
 }

@@ -111,12 +111,15 @@ extension BLAS {
     }
 
     /// The rule behind ``betterCoreType()``: AVX-512 kernels (SkylakeX) when the CPU has AVX-512 F, BW, DQ and
-    /// VL but OpenBLAS chose a family without them; AVX2 kernels (Haswell) when it fell back to SSE3.
+    /// VL but OpenBLAS chose a family without them; AVX2 kernels (Haswell) when it runs a family without
+    /// AVX2 and FMA kernels (its SSE3 fallback "Prescott", or a pin such as `OPENBLAS_CORETYPE=Sandybridge`,
+    /// `Nehalem` or `Barcelona`, about half the sgemm rate of Haswell's on an AVX2 CPU) on a CPU with both.
     public static func betterCoreType(current: String, cpuFlags flags: Set<String>) -> String? {
+        let avx2Families: Set<String> = ["haswell", "zen", "skylakex", "cooperlake", "sapphirerapids"]
         let avx512Families: Set<String> = ["SkylakeX", "Cooperlake", "SapphireRapids"]
         if avx512Families.contains(current) { return nil }
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(flags.contains) { return "SkylakeX" }
-        if current == "Prescott" && flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
+        if !avx2Families.contains(current.lowercased()) && flags.contains("avx2") && flags.contains("fma") { return "Haswell" }
         return nil
     }
 

@@ -1,0 +1,58 @@
+import Engine
+
+/// A learned position table for another patch grid, as MAE's `interpolate_pos_embed` does when weights
+/// are fine-tuned at another image size: the `[1, extra + g², D]` table's grid rows are resized from g × g
+/// to n × n bicubically (PyTorch's `interpolate(mode="bicubic", align_corners=False)`: cubic convolution
+/// with A = −0.75, source coordinate `(o + 0.5)·g/n − 0.5`, edge indices clamped) and the `extra` leading
+/// rows (the cls token) are kept as they are. Weights in Float64, values stored as Float32.
+public enum PositionEmbeddingResize {
+    /// - Parameters:
+    ///   - table: `[1, extra + g², D]` or `[extra + g², D]`.
+    ///   - extraTokens: leading rows that are not grid positions (1 for the cls token).
+    ///   - grid: the new side n.
+    /// - Returns: the table with `extra + n²` rows, in the input's rank.
+    public static func resized(_ table: Tensor, extraTokens: Int = 1, grid n: Int) -> Tensor {
+        precondition(table.rank == 2 || (table.rank == 3 && table.shape[0] == 1),
+                     "PositionEmbeddingResize: table \(table.shape) is not [1, T, D] or [T, D]")
+        precondition(n >= 1, "PositionEmbeddingResize: grid \(n) < 1")
+        let rows = table.shape[table.rank - 2], d = table.shape[table.rank - 1]
+        let g = Int(Double(rows - extraTokens).squareRoot().rounded())
+        precondition(extraTokens >= 0 && g * g == rows - extraTokens,
+                     "PositionEmbeddingResize: \(rows) rows minus \(extraTokens) extra tokens is not a square grid")
+        let source = table.detached().scalars
+        if g == n { return table.detached() }
+        // resize along x for every source row, then along y
+        let wx = weights(from: g, to: n)
+        var mid = [Double](repeating: 0, count: g * n * d)
+        for y in 0..<g { for ox in 0..<n { for (ix, w) in wx[ox] {
+            let s = (extraTokens + y * g + ix) * d, o = (y * n + ox) * d
+            for c in 0..<d { mid[o + c] += w * Double(source[s + c]) }
+        } } }
+        var out = [Float](repeating: 0, count: (extraTokens + n * n) * d)
+        for i in 0..<(extraTokens * d) { out[i] = source[i] }
+        for oy in 0..<n { for ox in 0..<n {
+            var acc = [Double](repeating: 0, count: d)
+            for (iy, w) in wx[oy] {
+                let s = (iy * n + ox) * d
+                for c in 0..<d { acc[c] += w * mid[s + c] }
+            }
+            let o = (extraTokens + oy * n + ox) * d
+            for c in 0..<d { out[o + c] = Float(acc[c]) }
+        } }
+        let shape = table.rank == 3 ? [1, extraTokens + n * n, d] : [extraTokens + n * n, d]
+        return Tensor(shape: shape, out)
+    }
+
+    /// For each output index, the four (source index, weight) pairs of cubic convolution, indices clamped.
+    static func weights(from g: Int, to n: Int) -> [[(Int, Double)]] {
+        let a = -0.75, scale = Double(g) / Double(n)
+        func near(_ x: Double) -> Double { ((a + 2) * x - (a + 3)) * x * x + 1 }          // |x| ≤ 1
+        func far(_ x: Double) -> Double { ((a * x - 5 * a) * x + 8 * a) * x - 4 * a }     // 1 < |x| < 2
+        return (0..<n).map { o in
+            let src = (Double(o) + 0.5) * scale - 0.5
+            let x0 = Int(src.rounded(.down)), t = src - Double(x0)
+            let w = [far(t + 1), near(t), near(1 - t), far(2 - t)]
+            return (0..<4).map { k in (Swift.min(Swift.max(x0 - 1 + k, 0), g - 1), w[k]) }
+        }
+    }
+}
