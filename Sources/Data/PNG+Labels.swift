@@ -8,6 +8,20 @@ extension PNG {
     /// alpha is ignored. No EXIF orientation is applied: a label map is stored as its image is.
     /// - Returns: a `[1, H, W]` array, `<u2` when every label fits, else `<i4`.
     static func decodeLabels(_ bytes: [UInt8], budget: ImageLimits.Budget = ImageLimits.files) throws(CodecFailure) -> NPYArray {
+        try withLabels(bytes, budget: budget) { values, width, height in
+            let shape = [1, height, width]
+            let size = values.allSatisfy({ $0 <= UInt32(UInt16.max) }) ? 2 : 4
+            var bytes = [UInt8](repeating: 0, count: values.count * size)
+            for (i, v) in values.enumerated() {
+                for b in 0..<size { bytes[i * size + b] = UInt8(truncatingIfNeeded: v >> (8 * b)) }   // little-endian
+            }
+            return NPYArray(dtype: size == 2 ? .uint16 : .int32, shape: shape, bytes: bytes)
+        }
+    }
+
+    /// Decodes a PNG label map as ``decodeLabels(_:budget:)`` does and hands `body` the `W × H` values, row-major.
+    static func withLabels<R>(_ bytes: [UInt8], budget: ImageLimits.Budget,
+                              _ body: (UnsafeBufferPointer<UInt32>, _ width: Int, _ height: Int) -> R) throws(CodecFailure) -> R {
         var labels: UnsafeMutablePointer<UInt32>? = nil
         var width: UInt32 = 0, height: UInt32 = 0
         var depth: Int32 = 0
@@ -23,14 +37,7 @@ extension PNG {
             throw CodecFailure(message: "PNG: " + (text.isEmpty ? "cannot decode" : text))
         }
         defer { free(raw) }
-        let values = UnsafeBufferPointer(start: raw, count: Int(width) * Int(height))
-        let shape = [1, Int(height), Int(width)]
-        let size = values.allSatisfy({ $0 <= UInt32(UInt16.max) }) ? 2 : 4
-        var bytes = [UInt8](repeating: 0, count: values.count * size)
-        for (i, v) in values.enumerated() {
-            for b in 0..<size { bytes[i * size + b] = UInt8(truncatingIfNeeded: v >> (8 * b)) }   // little-endian
-        }
-        return NPYArray(dtype: size == 2 ? .uint16 : .int32, shape: shape, bytes: bytes)
+        return body(UnsafeBufferPointer(start: raw, count: Int(width) * Int(height)), Int(width), Int(height))
     }
 }
 
@@ -50,19 +57,12 @@ public struct ClassMap: Sendable, Equatable {
         do { bytes = [UInt8](try Foundation.Data(contentsOf: url)) } catch {
             throw ImageDecodingError(file: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
-        let array: NPYArray
-        do { array = try PNG.decodeLabels(bytes, budget: budget) } catch {
+        do {
+            return try PNG.withLabels(bytes, budget: budget) { values, width, height in
+                ClassMap(width: width, height: height, ids: values.map { Int32(truncatingIfNeeded: $0) })
+            }
+        } catch {
             throw ImageDecodingError(file: url.path, reason: error.message)
         }
-        let (h, w) = (array.shape[1], array.shape[2])
-        var ids = [Int32](repeating: 0, count: w * h)
-        array.bytes.withUnsafeBytes { raw in
-            if array.dtype == .uint16 {
-                for i in 0..<ids.count { ids[i] = Int32(raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian) }
-            } else {
-                for i in 0..<ids.count { ids[i] = raw.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self).littleEndian }
-            }
-        }
-        return ClassMap(width: w, height: h, ids: ids)
     }
 }

@@ -43,16 +43,17 @@ public struct ConfusionMatrix: Sendable, Equatable {
     /// Pixels counted (ignored ones excluded).
     public var total: Int { counts.reduce(0, +) }
 
-    /// Pixels of each true class.
-    public var truthCounts: [Int] { (0..<classes).map { t in (0..<classes).reduce(0) { $0 + counts[t * classes + $1] } } }
+    /// Pixels of each true class (the rows' sums).
+    public var truthCounts: [Int] { (0..<classes).map { t in counts[(t * classes)..<((t + 1) * classes)].reduce(0, +) } }
+
+    /// Pixels predicted as each class (the columns' sums).
+    public var predictedCounts: [Int] { (0..<classes).map { p in stride(from: p, to: counts.count, by: classes).reduce(0) { $0 + counts[$1] } } }
 
     /// IoU of each class; nil for a class absent from both the truth and the prediction.
     public var iou: [Double?] {
-        (0..<classes).map { c in
-            let tp = counts[c * classes + c]
-            let truth = (0..<classes).reduce(0) { $0 + counts[c * classes + $1] }
-            let predicted = (0..<classes).reduce(0) { $0 + counts[$1 * classes + c] }
-            let union = truth + predicted - tp
+        let (truth, predicted) = (truthCounts, predictedCounts)
+        return (0..<classes).map { c in
+            let tp = counts[c * classes + c], union = truth[c] + predicted[c] - tp
             return union == 0 ? nil : Double(tp) / Double(union)
         }
     }

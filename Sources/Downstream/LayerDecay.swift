@@ -1,3 +1,5 @@
+import NN
+
 /// Layer-wise learning-rate decay and the weight-decay exemptions of MAE's fine-tuning recipe
 /// (`util/lr_decay.py`, `param_groups_lrd`), by parameter name in the official/timm ViT keys.
 ///
@@ -5,7 +7,8 @@
 /// k + 1, everything else (the final norm, a head) layer L; a parameter of layer i trains at
 /// `decay^(L − i)` times the base learning rate (so the head at 1, the embeddings at `decay^L`).
 /// Weight decay applies to matrices and kernels only: every one-dimensional parameter (biases, norm
-/// scales and shifts) and `cls_token` / `pos_embed` / `dist_token` (timm's `no_weight_decay`) get none.
+/// scales and shifts) and `cls_token` / `pos_embed` / `dist_token` (timm's `no_weight_decay`) get none
+/// (``noDecay(_:_:)``).
 public struct LayerDecay: Sendable, Equatable {
     /// Encoder blocks.
     public var depth: Int
@@ -37,8 +40,10 @@ public struct LayerDecay: Sendable, Equatable {
         return scale
     }
 
-    /// Whether weight decay applies (`p.ndim == 1` or a name of `no_weight_decay` → no).
-    public static func decays(_ name: String, rank: Int) -> Bool {
-        !(rank <= 1 || ["cls_token", "pos_embed", "dist_token"].contains(name))
+    /// No weight decay: pre-training's rule (``NN/AdamW/officialNoDecay(_:_:)``: biases and 1-D tensors) plus the
+    /// learned tokens (`cls_token`, `pos_embed`, `dist_token`), as fine-tuning's `no_weight_decay` adds; the
+    /// predicate ``NN/AdamW`` takes as `noDecay`.
+    public static func noDecay(_ name: String, _ shape: [Int]) -> Bool {
+        AdamW.officialNoDecay(name, shape) || ["cls_token", "pos_embed", "dist_token"].contains(name)
     }
 }

@@ -96,6 +96,11 @@ public struct SegmentationDataset: Sendable {
         guard labels.width == image.width, labels.height == image.height else {
             throw SegmentationDataError(file: labelFile.path, "is \(labels.width)x\(labels.height) but its image is \(image.width)x\(image.height)")
         }
+        try checkIDs(labels, labelFile: labelFile)
+    }
+
+    /// Every id a class or the ignore index.
+    func checkIDs(_ labels: ClassMap, labelFile: URL) throws(SegmentationDataError) {
         if let bad = labels.ids.first(where: { ($0 < 0 || Int($0) >= classes) && $0 != ignoreIndex }) {
             throw SegmentationDataError(file: labelFile.path, "holds class id \(bad), past the \(classes - 1) classes of classes.txt (and not the ignore index \(ignoreIndex))")
         }
@@ -107,12 +112,8 @@ public struct SegmentationDataset: Sendable {
         for (_, url) in samples {
             let labels: ClassMap
             do { labels = try ClassMap.read(contentsOf: url) } catch { throw SegmentationDataError(file: url.path, error.reason) }
-            for id in labels.ids where id != ignoreIndex {
-                guard id >= 0 && Int(id) < classes else {
-                    throw SegmentationDataError(file: url.path, "holds class id \(id), past the \(classes - 1) classes of classes.txt")
-                }
-                counts[Int(id)] += 1
-            }
+            try checkIDs(labels, labelFile: url)
+            for id in labels.ids where id != ignoreIndex { counts[Int(id)] += 1 }
         }
         return counts
     }

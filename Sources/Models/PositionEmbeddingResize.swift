@@ -19,26 +19,21 @@ public enum PositionEmbeddingResize {
         let g = Int(Double(rows - extraTokens).squareRoot().rounded())
         precondition(extraTokens >= 0 && g * g == rows - extraTokens,
                      "PositionEmbeddingResize: \(rows) rows minus \(extraTokens) extra tokens is not a square grid")
-        let source = table.detached().scalars
         if g == n { return table.detached() }
-        // resize along x for every source row, then along y
-        let wx = weights(from: g, to: n)
+        let source = table.detached().scalars
+        // resize along x for every source row, then along y (both in Float64)
+        let w = weights(from: g, to: n)
         var mid = [Double](repeating: 0, count: g * n * d)
-        for y in 0..<g { for ox in 0..<n { for (ix, w) in wx[ox] {
+        for y in 0..<g { for ox in 0..<n { for (ix, wt) in w[ox] {
             let s = (extraTokens + y * g + ix) * d, o = (y * n + ox) * d
-            for c in 0..<d { mid[o + c] += w * Double(source[s + c]) }
+            for c in 0..<d { mid[o + c] += wt * Double(source[s + c]) }
         } } }
-        var out = [Float](repeating: 0, count: (extraTokens + n * n) * d)
-        for i in 0..<(extraTokens * d) { out[i] = source[i] }
-        for oy in 0..<n { for ox in 0..<n {
-            var acc = [Double](repeating: 0, count: d)
-            for (iy, w) in wx[oy] {
-                let s = (iy * n + ox) * d
-                for c in 0..<d { acc[c] += w * mid[s + c] }
-            }
-            let o = (extraTokens + oy * n + ox) * d
-            for c in 0..<d { out[o + c] = Float(acc[c]) }
-        } }
+        var grid = [Double](repeating: 0, count: n * n * d)
+        for oy in 0..<n { for (iy, wt) in w[oy] { for ox in 0..<n {
+            let s = (iy * n + ox) * d, o = (oy * n + ox) * d
+            for c in 0..<d { grid[o + c] += wt * mid[s + c] }
+        } } }
+        let out = Array(source.prefix(extraTokens * d)) + grid.map { Float($0) }
         let shape = table.rank == 3 ? [1, extraTokens + n * n, d] : [extraTokens + n * n, d]
         return Tensor(shape: shape, out)
     }

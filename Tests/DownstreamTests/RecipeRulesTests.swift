@@ -19,10 +19,10 @@ struct RecipeRulesTests {
             #expect(abs(rule.learningRateScale(name) - scale) < 1e-15, "\(name): \(rule.learningRateScale(name)) vs \(scale)")
         }
         #expect(rule.layerID("blocks.10.attn.proj.weight") == 11)
-        #expect(!LayerDecay.decays("blocks.0.attn.qkv.bias", rank: 1))
-        #expect(!LayerDecay.decays("norm.weight", rank: 1))
-        #expect(!LayerDecay.decays("pos_embed", rank: 3) && !LayerDecay.decays("cls_token", rank: 3))
-        #expect(LayerDecay.decays("blocks.0.attn.qkv.weight", rank: 2) && LayerDecay.decays("patch_embed.proj.weight", rank: 4))
+        #expect(LayerDecay.noDecay("blocks.0.attn.qkv.bias", [576]))
+        #expect(LayerDecay.noDecay("norm.weight", [192]))
+        #expect(LayerDecay.noDecay("pos_embed", [1, 197, 192]) && LayerDecay.noDecay("cls_token", [1, 1, 192]))
+        #expect(!LayerDecay.noDecay("blocks.0.attn.qkv.weight", [576, 192]) && !LayerDecay.noDecay("patch_embed.proj.weight", [192, 3, 16, 16]))
     }
 
     static func table(grid g: Int, dim d: Int) -> Tensor {
