@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "Distributed", dependencies: ["Engine", "CMPI"]),
         .target(name: "Viz", dependencies: ["Engine", "Models", "Regions", "Data"]),
         // Evaluation downstream of pre-training: segmentation data, metrics, the fine-tuning recipe's rules.
-        .target(name: "Downstream", dependencies: ["Engine", "NN", "Models", "Data", "Regions"]),
+        .target(name: "Downstream", dependencies: ["Engine", "NN", "Models", "Data", "Regions", "Viz", "Training", "TensorBoard", .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", "TensorBoard", .product(name: "Yams", package: "Yams")]),
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Protos"]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
@@ -53,7 +53,7 @@ let package = Package(
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed", "Serve",
+                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed", "Serve", "Downstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "rmae-fuzz", dependencies: ["Data", "Models", "Regions", "Serve", "Training", "TestSupport"]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Engine", "Models"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "Models", "Data"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Models", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
-        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Models", "Engine", "Data", "Regions", "TestSupport"]),
+        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Models", "NN", "Engine", "Data", "Regions", "Training", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Data", "Models", "Engine", "Training", "TestSupport"]),
     ]
 )

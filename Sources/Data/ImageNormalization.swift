@@ -18,7 +18,7 @@ public enum ImageNormalization {
     /// Writes HWC bytes as normalised CHW floats: `out[c * H*W + p] = table[c][pixels[3p + c]]`.
     /// - Parameters:
     ///   - flipped: mirror columns (horizontal flip) while writing.
-    static func write(_ pixels: [UInt8], width: Int, height: Int, flipped: Bool, into out: UnsafeMutablePointer<Float>) {
+    public static func write(_ pixels: [UInt8], width: Int, height: Int, flipped: Bool, into out: UnsafeMutablePointer<Float>) {
         let plane = width * height
         table.withUnsafeBufferPointer { table in
             pixels.withUnsafeBufferPointer { px in

@@ -16,7 +16,7 @@ import Glibc
 /// | ``Stream/test`` (99) | tests |
 public struct RandomGenerator: RandomNumberGenerator, Sendable {
     public enum Stream: UInt64, Sendable {
-        case initialization = 1, masking = 2, data = 3, augmentation = 4, test = 99
+        case initialization = 1, masking = 2, data = 3, augmentation = 4, regularization = 5, test = 99
     }
 
     private var s: (UInt64, UInt64, UInt64, UInt64)

@@ -13,6 +13,9 @@ public final class AdamW {
     public let weightDecay: Float
     /// Parameters in the no-decay group.
     public let noDecay: (String, [Int]) -> Bool
+    /// Each parameter's learning rate as a multiple of ``learningRate`` (1 for all in pre-training; layer-wise
+    /// decay in fine-tuning). Decoupled weight decay scales with it, as in a PyTorch parameter group's `lr`.
+    public let learningRateScale: (String) -> Float
     /// Updates taken so far.
     public internal(set) var step: Int = 0
     /// First and second moments by parameter key.
@@ -20,7 +23,9 @@ public final class AdamW {
     public internal(set) var secondMoment: [String: Tensor] = [:]
 
     public init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.95, eps: Float = 1e-8, weightDecay: Float = 0.05,
-                noDecay: @escaping (String, [Int]) -> Bool = AdamW.officialNoDecay) {
+                noDecay: @escaping (String, [Int]) -> Bool = AdamW.officialNoDecay,
+                learningRateScale: @escaping (String) -> Float = { _ in 1 }) {
+        self.learningRateScale = learningRateScale
         self.learningRate = learningRate
         self.beta1 = beta1; self.beta2 = beta2; self.eps = eps
         self.weightDecay = weightDecay
@@ -47,7 +52,7 @@ public final class AdamW {
         model.forEachParameter(prefix: "") { name, p in
             guard let g = gradients[name] else { return }
             precondition(g.shape == p.shape, "AdamW: gradient for '\(name)' has shape \(g.shape), parameter \(p.shape)")
-            let h = AdamWStep(learningRate: learningRate, weightDecay: weightDecay(for: name, shape: p.shape),
+            let h = AdamWStep(learningRate: learningRate * learningRateScale(name), weightDecay: weightDecay(for: name, shape: p.shape),
                               beta1: beta1, beta2: beta2, eps: eps, step: step)
             // Taken out of the dictionaries so each is uniquely referenced and updated in place.
             var m = firstMoment.removeValue(forKey: name) ?? .zeros(p.shape)

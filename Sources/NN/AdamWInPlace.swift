@@ -24,7 +24,7 @@ extension AdamW {
             firstMoment[name] = m
             secondMoment[name] = v
             entries[name] = .init(parameter: p, firstMoment: m, secondMoment: v,
-                                  step: AdamWStep(learningRate: learningRate, weightDecay: weightDecay(for: name, shape: p.shape),
+                                  step: AdamWStep(learningRate: learningRate * learningRateScale(name), weightDecay: weightDecay(for: name, shape: p.shape),
                                                   beta1: beta1, beta2: beta2, eps: eps, step: step))
         }
         return AdamWInPlaceUpdate(entries: entries)

@@ -87,6 +87,7 @@ public enum RunCurves {
         if pixel && region { losses.series.append(.init(name: "total", points: run.series("loss", x: x), color: c[0])) }
         if pixel { losses.series.append(.init(name: "pixel", points: run.series("mae_loss", x: x), color: c[1])) }
         if region { losses.series.append(.init(name: "region", points: run.series("region_loss", x: x), color: c[2])) }
+        if !pixel && !region { losses.series.append(.init(name: "training", points: run.series("loss", x: x), color: c[0])) }
         if run.has("val_loss") {
             losses.series.append(.init(name: "validation", points: run.series("val_loss", x: x), color: c[3], markers: true))
         }
@@ -97,11 +98,19 @@ public enum RunCurves {
                 .init(name: "nearest visible patch", points: run.series("val_region_iou_baseline", x: x), color: c[7], dashed: true),
             ]))
         }
+        if run.has("val_miou") {   // fine-tuning: validation mIoU beside its trivial baselines
+            plots.append(LinePlot(title: "VALIDATION MIOU", xLabel: x.label, series: [
+                .init(name: "model", points: run.series("val_miou", x: x), color: c[3], markers: true),
+                .init(name: "majority class", points: run.series("val_miou_majority", x: x), color: c[7], dashed: true),
+                .init(name: "all background", points: run.series("val_miou_all_background", x: x), color: c[5], dashed: true),
+            ]))
+        }
         return plots
     }
 
     static func compared(_ runs: [Run], x: XAxis) -> [LinePlot] {
         func color(_ i: Int) -> (UInt8, UInt8, UInt8) { LinePlot.palette[i % LinePlot.palette.count] }
+        if runs.allSatisfy({ $0.has("val_miou") }) { return comparedFinetuning(runs, x: x) }
         var train = LinePlot(title: "TRAINING PIXEL LOSS", xLabel: x.label)
         var validation = LinePlot(title: "VALIDATION PIXEL LOSS", xLabel: x.label)
         var iou = LinePlot(title: "VALIDATION MASKED-REGION IOU", xLabel: x.label)
@@ -129,5 +138,22 @@ public enum RunCurves {
             }
         }
         return [train, validation, iou].filter { !$0.series.isEmpty }
+    }
+
+    /// Fine-tuning runs side by side: training loss, validation mIoU (the majority baseline of the first run,
+    /// the same pixels for every run on one validation set).
+    static func comparedFinetuning(_ runs: [Run], x: XAxis) -> [LinePlot] {
+        func color(_ i: Int) -> (UInt8, UInt8, UInt8) { LinePlot.palette[i % LinePlot.palette.count] }
+        var train = LinePlot(title: "TRAINING LOSS", xLabel: x.label)
+        var miou = LinePlot(title: "VALIDATION MIOU", xLabel: x.label)
+        for (i, run) in runs.enumerated() {
+            train.series.append(.init(name: run.name, points: run.series("loss", x: x), color: color(i)))
+            miou.series.append(.init(name: run.name, points: run.series("val_miou", x: x), color: color(i), markers: true))
+        }
+        if let v = runs.first?.series("val_miou_majority", x: x).first?.y {
+            let xs = runs.flatMap { $0.series("step", x: x).map(\.x) }
+            miou.series.append(.init(name: "majority class", points: [(xs.min() ?? 0, v), (xs.max() ?? 1, v)], color: LinePlot.palette[7], dashed: true))
+        }
+        return [train, miou]
     }
 }

@@ -245,7 +245,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
         }
     }
 
-    static func describe(_ error: Error) -> String {
+    public static func describe(_ error: Error) -> String {
         if let e = error as? DecodingError {
             switch e {
             case let .typeMismatch(_, ctx), let .valueNotFound(_, ctx), let .keyNotFound(_, ctx), let .dataCorrupted(ctx):

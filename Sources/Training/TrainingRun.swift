@@ -21,6 +21,11 @@ public struct RunSummary: Sendable {
     public var seconds: Double
     public var interrupted: Bool
     public var lastCheckpoint: URL?
+
+    public init(firstStep: Int, lastStep: Int, firstLoss: Double?, lastLoss: Double?, seconds: Double, interrupted: Bool, lastCheckpoint: URL? = nil) {
+        (self.firstStep, self.lastStep, self.firstLoss, self.lastLoss) = (firstStep, lastStep, firstLoss, lastLoss)
+        (self.seconds, self.interrupted, self.lastCheckpoint) = (seconds, interrupted, lastCheckpoint)
+    }
 }
 
 extension Trainer {

@@ -5,14 +5,14 @@ import Yams
 /// on the text (Yams composes nodes recursively, so 10,000-deep nesting would overflow the stack), then
 /// the composed tree is walked with a node budget (an alias is a reference to a whole subtree, so a
 /// "billion laughs" document of a few hundred bytes expands to 10⁹ nodes) and for duplicate keys.
-enum YAMLGuard {
+public enum YAMLGuard {
     static let maxBytes = 1 << 20
     static let maxDepth = 64
     static let maxAliases = 100
     static let maxNodes = 100_000
 
     /// Throws a ``YAMLGuardError`` saying which bound the text exceeds.
-    static func check(_ text: String) throws(YAMLGuardError) {
+    public static func check(_ text: String) throws(YAMLGuardError) {
         let size = text.utf8.count
         if size > maxBytes { throw YAMLGuardError("the document has \(size) bytes (limit \(maxBytes))") }
         try scan(text)
@@ -110,15 +110,15 @@ enum YAMLGuard {
 }
 
 /// A YAML document that exceeds a bound of ``YAMLGuard`` (or has a duplicate key).
-struct YAMLGuardError: Error, CustomStringConvertible {
-    let description: String
+public struct YAMLGuardError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }
 
 /// Unknown configuration keys: the message suggests the closest known key.
-enum ConfigurationKeys {
+public enum ConfigurationKeys {
     /// "unknown key 'bach_size' (did you mean 'batch_size'?)".
-    static func unknown(_ key: String, known: [String]) -> String {
+    public static func unknown(_ key: String, known: [String]) -> String {
         let best = known.map { ($0, distance(key, $0)) }.min { $0.1 < $1.1 }
         if let (name, d) = best, d <= max(2, name.count / 3) {
             return "unknown key '\(key)' (did you mean '\(name)'?)"
