@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "rmae-fuzz", dependencies: ["Data", "Models", "Regions", "Serve", "Training", "TestSupport"]),
 
         // MARK: Tests
-        .target(name: "TestSupport", dependencies: ["Engine", "Models", "Data"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Engine", "Models", "Data", "Regions"], path: "Tests/TestSupport"),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "CKernels", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "Engine", "TestSupport"]),
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),
         .testTarget(name: "ServeTests", dependencies: ["Serve", "Models", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "Regions", "Engine", "TestSupport"]),
-        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Models", "NN", "Engine", "Data", "Regions", "Training", "TestSupport"]),
+        .testTarget(name: "DownstreamTests", dependencies: ["Downstream", "Viz", "Models", "NN", "Engine", "Data", "Regions", "Training", "TestSupport"]),
         .testTarget(name: "FuzzTests", dependencies: ["Data", "Models", "Engine", "Training", "TestSupport"]),
     ]
 )

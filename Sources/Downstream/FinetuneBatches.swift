@@ -4,12 +4,20 @@ import Foundation
 import Regions
 import Synchronization
 
+/// Where the fine-tuning loop takes its batches: each rank's share of update `u`, normalised images
+/// `[b, 3, S, S]` and `b·S²` class ids, a function of `u` alone (so runs resume bit for bit).
+public protocol FinetuneBatchSource: AnyObject {
+    func batch(update u: Int) throws -> (images: Tensor, labels: [Int32])
+    /// The epoch an update's first image belongs to.
+    func epoch(atUpdate u: Int) -> Int
+}
+
 /// The training views of fine-tuning. Update u takes positions `u·B ..< (u+1)·B` of an endless sequence of
 /// epochs, each a permutation of the samples drawn from the seed and the epoch; the view of position p (its
 /// scale, crop and flip) comes from a generator seeded by the seed and p. So a batch is a function of the
 /// update alone: resuming, and any number of ranks (each takes its slice of the global batch), give the same
 /// images. Decoded samples stay in memory up to a byte budget.
-public final class FinetuneBatches: @unchecked Sendable {
+public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
     public let dataset: SegmentationDataset
     public let augmentation: SegmentationAugmentation
     public let globalBatch: Int

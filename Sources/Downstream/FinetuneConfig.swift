@@ -21,7 +21,10 @@ public struct FinetuneConfig: Codable, Sendable, Equatable {
     public var numHeads: Int?
     public var fpnDim = 128
     public var batchSize = 32
-    public var blr = 2e-3
+    /// 8e-3 (lr 1e-3 at batch 32), for small ViTs and short schedules at CPU scale: on stampseg after 150 updates
+    /// it gave a pre-trained MAE encoder 0.246 val mIoU against 0.199 at 2e-3, and scratch 0.215 against 0.211.
+    /// mmseg's ViT-B recipe is lr 1e-4 at batch 16 (blr 1.6e-3).
+    public var blr = 8e-3
     public var lr: Double?
     public var weightDecay = 0.05
     public var beta1 = 0.9

@@ -19,7 +19,7 @@ public final class FinetuneTrainer {
     public private(set) var step = 0
     /// The scores of the latest validation.
     public internal(set) var lastValidation: SegmentationScores?
-    public let batches: FinetuneBatches
+    public let batches: any FinetuneBatchSource
     public let runDirectory: URL
     public let synchronizer: GradientSynchronizer?
     public var rank: Int { synchronizer?.rank ?? 0 }
@@ -29,7 +29,7 @@ public final class FinetuneTrainer {
         public var loss: Double, learningRate: Double, gradNorm: Double, stopRequested: Bool
     }
 
-    public init(model: SegmentationViT, config: FinetuneConfig, classNames: [String], batches: FinetuneBatches, runDirectory: URL,
+    public init(model: SegmentationViT, config: FinetuneConfig, classNames: [String], batches: any FinetuneBatchSource, runDirectory: URL,
                 resume: FinetuneCheckpoint? = nil, synchronizer: GradientSynchronizer? = nil) throws {
         try config.validate()
         if let synchronizer, config.batchSize % synchronizer.size != 0 {

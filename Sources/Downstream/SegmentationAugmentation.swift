@@ -1,6 +1,7 @@
 import Data
 import Engine
 import Regions
+import Viz
 
 /// The joint image/label-map views of fine-tuning (mmseg's `Resize(ratio_range)`, `RandomCrop`, `RandomFlip`
 /// and `Pad`, on a square view of side `size`): the image is resized to `s·size` square with s uniform in
@@ -57,15 +58,8 @@ public struct SegmentationAugmentation: Sendable {
         image.width == size && image.height == size ? image.pixels : image.resized(width: size, height: size).pixels
     }
 
-    /// Nearest-neighbour resampling of a label map (source pixel `⌊(o + ½)·in/out⌋`).
+    /// Nearest-neighbour resampling of a label map (source pixel `⌊(o + ½)·in/out⌋`, ``Viz/nearestResized(_:width:height:toWidth:toHeight:)``).
     public static func nearest(_ labels: ClassMap, width: Int, height: Int) -> [Int32] {
-        if labels.width == width && labels.height == height { return labels.ids }
-        let xs = (0..<width).map { min(labels.width - 1, Int((Double($0) + 0.5) * Double(labels.width) / Double(width))) }
-        var out = [Int32](repeating: 0, count: width * height)
-        for y in 0..<height {
-            let sy = min(labels.height - 1, Int((Double(y) + 0.5) * Double(labels.height) / Double(height)))
-            for x in 0..<width { out[y * width + x] = labels.ids[sy * labels.width + xs[x]] }
-        }
-        return out
+        nearestResized(labels.ids, width: labels.width, height: labels.height, toWidth: width, toHeight: height)
     }
 }

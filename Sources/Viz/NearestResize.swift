@@ -3,7 +3,7 @@
 /// - Parameters:
 ///   - labels: `height · width` values, row-major.
 /// - Returns: `toHeight · toWidth` values, row-major.
-func nearestResized<T>(_ labels: [T], width: Int, height: Int, toWidth w: Int, toHeight h: Int) -> [T] {
+public func nearestResized<T>(_ labels: [T], width: Int, height: Int, toWidth w: Int, toHeight h: Int) -> [T] {
     if w == width && h == height { return labels }
     let columns = (0..<w).map { min(width - 1, Int((Double($0) + 0.5) * Double(width) / Double(w))) }
     let rows = (0..<h).map { min(height - 1, Int((Double($0) + 0.5) * Double(height) / Double(h))) }

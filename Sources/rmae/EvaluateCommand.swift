@@ -1,4 +1,5 @@
 import ArgumentParser
+import Downstream
 import Foundation
 import Training
 import Viz

@@ -1,5 +1,6 @@
 import Regions
 import Testing
+import TestSupport
 import Viz
 
 @Suite struct FHRegionsTests {

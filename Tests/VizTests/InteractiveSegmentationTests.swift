@@ -2,6 +2,7 @@ import Engine
 import Models
 import Regions
 import Testing
+import TestSupport
 @testable import Viz
 
 @Suite struct InteractiveSegmentationTests {

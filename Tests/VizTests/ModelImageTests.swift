@@ -1,6 +1,7 @@
 import Engine
 import Regions
 import Testing
+import TestSupport
 @testable import Viz
 
 @Suite struct ModelImageTests {

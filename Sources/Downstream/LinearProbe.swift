@@ -1,6 +1,7 @@
 import Data
 import Engine
 import Foundation
+import Viz
 import Models
 import Regions
 

@@ -5,7 +5,8 @@ import Models
 import Regions
 import Testing
 import TestSupport
-@testable import Viz
+@testable import Downstream
+import Viz
 
 @Suite struct LinearProbeTests {
     @Test func choleskySolvesASmallSystem() {

@@ -1,4 +1,5 @@
 import Foundation
+import Viz
 
 /// Binary logistic regression with an L2 penalty, fitted by Newton's method (iteratively reweighted least
 /// squares) in Float64: the classifier of ``LinearProbe``.

@@ -1,18 +1,17 @@
-import TestSupport
 import Engine
 import Models
 import Regions
 
 /// A fixture-sized R-MAE (32 px, patch 8: G = 4, N = 16; widths 16–32) and synthetic photos.
-enum InferenceFixtures {
-    static func config(variant: RegionVariant = .length) -> ModelConfig { TestModelConfigs.small(variant: variant) }
+public enum InferenceFixtures {
+    public static func config(variant: RegionVariant = .length) -> ModelConfig { TestModelConfigs.small(variant: variant) }
 
-    static func model(variant: RegionVariant = .length) throws -> RegionMAE {
+    public static func model(variant: RegionVariant = .length) throws -> RegionMAE {
         try RegionMAE(config: config(variant: variant), seed: 3)
     }
 
     /// A `width × height` photo: a noisy grey-blue background with a red rectangle `box` (x, y, w, h).
-    static func photo(width: Int, height: Int, box: (Int, Int, Int, Int), seed: UInt64 = 5) -> RGBImage {
+    public static func photo(width: Int, height: Int, box: (Int, Int, Int, Int), seed: UInt64 = 5) -> RGBImage {
         var rng = RandomGenerator(seed: seed, stream: .test)
         var px = [UInt8](repeating: 0, count: width * height * 3)
         for y in 0..<height {

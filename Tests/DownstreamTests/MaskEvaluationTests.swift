@@ -3,7 +3,9 @@ import Foundation
 import Models
 import Regions
 import Testing
-@testable import Viz
+import TestSupport
+@testable import Downstream
+import Viz
 
 @Suite struct MaskEvaluationTests {
     /// Two 40×40 images: one with two instances, one with one instance and a one-pixel instance that
