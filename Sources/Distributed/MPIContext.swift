@@ -66,6 +66,16 @@ public final class MPIContext: @unchecked Sendable {
     /// `extra` values (e.g. losses for logging) travel in the last bucket and are averaged the same way.
     public func averageInPlace(_ tensors: inout [String: Tensor], extra: inout [Double]) {
         let keys = tensors.keys.sorted()
+        if keys.isEmpty && !extra.isEmpty {   // numbers alone (e.g. a batch's pixel count), in Float64
+            var buffer = extra
+            watchdog.guarding("all-reduce of \(buffer.count) values") {
+                buffer.withUnsafeMutableBufferPointer { b in
+                    _ = MPI_Allreduce(rmae_mpi_in_place(), b.baseAddress, Int32(b.count), rmae_mpi_double(), rmae_mpi_sum(), rmae_mpi_comm_world())
+                }
+            }
+            extra = buffer.map { $0 / Double(size) }
+            return
+        }
         var start = 0
         while start < keys.count {
             var end = start, floats = 0

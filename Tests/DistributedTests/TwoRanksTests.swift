@@ -75,4 +75,22 @@ struct TwoRanksTests {
             expectClose(b[name]!, t, atol: 1e-5, name)
         }
     }
+
+    /// `rmae finetune` the same way: each rank's pixels are weighed by the global batch's counted pixels, so two
+    /// ranks take the one-process updates (drop path off: its draws follow each rank's batch shares).
+    @Test func twoRanksFinetuneTheSameWeightsAsOne() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.rmae.path), "build the rmae executable first: \(Self.rmae.path)")
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("rmae-mpi-ft-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = try SyntheticSegmentation.write(to: root.appendingPathComponent("data"), train: 8, val: 2)
+        let common = ["finetune", "--init", "scratch", "--data", data.path, "--steps", "3", "batch_size=4", "drop_path=0", "val_every=100"]
+        let one = try Self.run(Self.rmae.path, common + ["--out", root.appendingPathComponent("one").path])
+        #expect(one.status == 0, "1 rank failed: \(one.output)")
+        let two = try Self.run(Self.mpirun!, ["--oversubscribe", "-np", "2", Self.rmae.path] + common + ["--out", root.appendingPathComponent("two").path])
+        #expect(two.status == 0, "2 ranks failed: \(two.output)")
+        let a = try SafeTensors.read(root.appendingPathComponent("one/model_final.safetensors")).tensors
+        let b = try SafeTensors.read(root.appendingPathComponent("two/model_final.safetensors")).tensors
+        #expect(a.count == b.count && a.count > 50)
+        for (name, t) in a { expectClose(b[name]!, t, atol: 1e-5, name) }
+    }
 }

@@ -2,6 +2,7 @@ import Data
 import Foundation
 import Testing
 import TestSupport
+import Training
 
 /// `rmae finetune` and `rmae segeval` as the interface promises: the run's files, `--resume`, the JSON keys,
 /// and errors that name the file.
@@ -64,5 +65,36 @@ import TestSupport
         let bad = try CommandOutputTests.run(["finetune", "--init", dir.appendingPathComponent("nope").path, "--data", data.path,
                                               "--out", dir.appendingPathComponent("r3").path], in: dir)
         #expect(bad.status != 0 && Self.text(bad.stderr).contains("nope"))
+    }
+
+    /// SIGTERM: the update in flight finishes, a checkpoint is written, the run exits cleanly and resumes.
+    @Test func sigtermCheckpointsAndExits() throws {
+        let dir = try CommandOutputTests.tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let data = try SyntheticSegmentation.write(to: dir.appendingPathComponent("data"), train: 8, val: 2)
+        let run = dir.appendingPathComponent("run")
+        let log = dir.appendingPathComponent("stderr.log")
+        FileManager.default.createFile(atPath: log.path, contents: nil)
+        let p = Process()
+        p.executableURL = CommandOutputTests.rmae
+        p.arguments = ["finetune", "--init", "scratch", "--data", data.path, "--out", run.path, "--steps", "100000", "batch_size=2",
+                       "val_every=100000", "checkpoint_every=100000", "log_every=1"]
+        p.standardError = try FileHandle(forWritingTo: log)
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let metrics = run.appendingPathComponent("metrics.csv")
+        for _ in 0..<600 {   // until an update is logged (at most a minute)
+            if let text = try? String(contentsOf: metrics, encoding: .utf8), text.split(separator: "\n").count >= 3 { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        p.terminate()   // SIGTERM
+        p.waitUntilExit()
+        let stderr = try String(contentsOf: log, encoding: .utf8)
+        #expect(p.terminationStatus == 0, "\(stderr)")
+        #expect(stderr.contains("stopped by signal"))
+        let checkpoint = try #require(Checkpoint.list(in: run).last)
+        #expect(checkpoint.lastPathComponent.hasPrefix("step_"))
+        let resumed = try CommandOutputTests.run(["finetune", "--out", run.path, "--resume", "--steps", "60"], in: dir)
+        #expect(resumed.status == 0 && resumed.stdout.contains("→60"), "\(Self.text(resumed.stderr))")
     }
 }
