@@ -87,18 +87,7 @@ public struct FinetuneCheckpoint {
     /// The newest checkpoint of a run that reads back intact (corrupt newer ones are reported and renamed
     /// `….corrupt`); nil when the run has none.
     public static func newestIntact(in runDirectory: URL, warn: (String) -> Void) throws -> (FinetuneCheckpoint, URL)? {
-        var lastError: Error?
-        for url in Checkpoint.list(in: runDirectory).reversed() {
-            do { return (try read(url), url) } catch {
-                let aside = url.appendingPathExtension("corrupt")
-                try? FileManager.default.removeItem(at: aside)
-                let moved = (try? FileManager.default.moveItem(at: url, to: aside)) != nil
-                warn("skipping corrupt checkpoint \(url.path)" + (moved ? " (renamed to \(aside.lastPathComponent))" : "") + ": \(error)")
-                lastError = error
-            }
-        }
-        if let lastError { throw lastError }
-        return nil
+        try Checkpoint.newestIntact(in: runDirectory, reading: read, warn: warn)
     }
 }
 

@@ -146,10 +146,16 @@ public struct Checkpoint {
     /// is kept for inspection but neither listed nor counted when old checkpoints are pruned. Nil when the
     /// run has no checkpoint; the oldest one's error when none is intact.
     public static func newestIntact(in runDirectory: URL, warn: (String) -> Void) throws -> (Checkpoint, URL)? {
+        try newestIntact(in: runDirectory, reading: read, warn: warn)
+    }
+
+    /// ``newestIntact(in:warn:)`` for any kind of checkpoint in the run's `checkpoints/` folder (`reading`
+    /// reads and checks one file, throwing when it is unusable).
+    public static func newestIntact<C>(in runDirectory: URL, reading: (URL) throws -> C, warn: (String) -> Void) throws -> (C, URL)? {
         var lastError: Error?
         for url in list(in: runDirectory).reversed() {
             do {
-                return (try read(url), url)
+                return (try reading(url), url)
             } catch {
                 let aside = url.appendingPathExtension("corrupt")
                 try? FileManager.default.removeItem(at: aside)
