@@ -24,6 +24,8 @@ struct BenchFinetune: ParsableCommand {
     @Option(help: "Images per update.") var batch = 32
     @Option(help: "Timed updates (after 2 warm-up updates).") var steps = 10
     @Option(name: .customLong("drop-path"), help: "Stochastic depth rate.") var dropPath = 0.1
+    @Flag(help: "Also time every op over the timed updates and list the top ops by time.") var profile = false
+    @Option(help: "With --profile: how many ops to list.") var top = 25
 
     final class Synthetic: FinetuneBatchSource {
         let images: Tensor, labels: [Int32]
@@ -54,7 +56,11 @@ struct BenchFinetune: ParsableCommand {
         var samples: [Double] = []
         for i in 0..<(steps + 2) {
             let start = clock.now
-            _ = try trainer.trainStep()
+            if profile && i >= 2 {
+                _ = try Profiler.measure { try trainer.trainStep() }
+            } else {
+                _ = try trainer.trainStep()
+            }
             let d = clock.now - start
             if i >= 2 { samples.append(Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18) }
         }
@@ -65,5 +71,6 @@ struct BenchFinetune: ParsableCommand {
         print(String(format: "bench=finetune preset=%@ img_size=%d patch=%d head=%@ batch=%d step_s=%.4f img_per_s=%.2f train_gflops_per_img=%.3f peak_rss_mb=%.0f",
                      preset, shape.imgSize, shape.patchSize, head, batch, median, Double(batch) / median,
                      model.flopsPerImage * 3 / 1e9, Double(usage.ru_maxrss) / 1024))
+        if profile { printOpProfile(steps: steps, stepSeconds: samples.reduce(0, +) / Double(steps), shares: BatchShares.count(batch: batch), top: top) }
     }
 }

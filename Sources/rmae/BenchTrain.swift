@@ -94,14 +94,16 @@ struct BenchTrain: ParsableCommand {
         let median = samples[samples.count / 2]
         let mfu = Double(flopsPerStep) / median / 1e9 / peakGflops
         print("bench=train preset=\(preset) img=\(c.imgSize) patch=\(c.patchSize) dec=\(c.decoderEmbedDim)x\(c.decoderDepth) regions=\(regions) neck=\(neck) batch=\(batch) threads=\(Parallel.threads) shares=\(shares) blas=\(GEMMLibrary.active) blas_core=\(BLAS.coreName) isa=\(CPUKernels.isa) step_s=\(fmt4(median)) min=\(fmt4(samples.first!)) max=\(fmt4(samples.last!)) img_per_s=\(fmt(Double(batch) / median)) gemm_gflop_per_step=\(fmt(Double(flopsPerStep) / 1e9)) sgemm_gflops=\(fmt(peakGflops)) mfu=\(fmt(mfu)) update=\(inPlace ? "in_backward" : "after") gradient_s=\(fmt4(phases[0] / Double(steps))) optimizer_s=\(fmt4(phases[1] / Double(steps))) peak_rss_mb=\(peakRSS) peak_tensor_mb=\(peakTensors)")
-        if profile { printProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps), shares: shares) }
+        if profile { printOpProfile(steps: steps, stepSeconds: phases.reduce(0, +) / Double(steps), shares: shares, top: top) }
     }
+}
 
-    /// One line per op, most expensive first: per-step milliseconds forward / backward, share of the step,
-    /// and the GEMM rate inside the op.
-    /// With several shares the ops of all threads are added (thread-milliseconds), so shares are of the
-    /// threads' busy time: step time × shares.
-    private func printProfile(steps: Int, stepSeconds: Double, shares: Int) {
+/// One line per op of the profiled steps, most expensive first (`rmae bench train|finetune --profile`):
+/// per-step milliseconds forward / backward, share of the step, and the GEMM rate inside the op. With several
+/// shares the ops of all threads are added (thread-milliseconds), so shares are of the threads' busy time:
+/// step time × shares.
+func printOpProfile(steps: Int, stepSeconds: Double, shares: Int, top: Int) {
+    do {
         let entries = Profiler.entries
         let n = Double(steps)
         let busy = stepSeconds * Double(shares)
