@@ -43,12 +43,11 @@ public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
     public func preload() throws {
         let n = count
         let failure = Mutex<SegmentationDataError?>(nil)
-        DispatchQueue.concurrentPerform(iterations: min(n, ProcessInfo.processInfo.activeProcessorCount * 4)) { worker in
-            var i = worker
-            while i < n {
+        let workers = min(n, ProcessInfo.processInfo.activeProcessorCount * 4)
+        DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            for i in stride(from: worker, to: n, by: workers) {
                 if failure.withLock({ $0 != nil }) || cacheFull { return }
-                do { _ = try sample(i) } catch let e as SegmentationDataError { failure.withLock { $0 = $0 ?? e } } catch {}
-                i += min(n, ProcessInfo.processInfo.activeProcessorCount * 4)
+                do throws(SegmentationDataError) { _ = try sample(i) } catch { failure.withLock { $0 = $0 ?? error } }
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
@@ -93,15 +92,15 @@ public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
                 DispatchQueue.concurrentPerform(iterations: local) { i in
                     let position = u * globalBatch + rank * local + i
                     let index = permutation(position / count)[position % count]
-                    do {
+                    do throws(SegmentationDataError) {
                         let (image, map) = try sample(index)
                         var rng = RandomGenerator(seed: seed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15, stream: .augmentation)
                         let view = augmentation.view(image, map, using: &rng)
                         ImageNormalization.write(view.pixels, width: s, height: s, flipped: view.flipped, into: v + i * plane)
                         view.labels.withUnsafeBufferPointer { (l + i * s * s).update(from: $0.baseAddress!, count: s * s) }
-                    } catch let e as SegmentationDataError {
-                        failure.withLock { $0 = $0 ?? e }
-                    } catch {}
+                    } catch {
+                        failure.withLock { $0 = $0 ?? error }
+                    }
                 }
             }
         }

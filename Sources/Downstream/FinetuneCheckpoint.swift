@@ -33,10 +33,7 @@ public struct FinetuneCheckpoint {
     }
 
     public func write(to url: URL) throws {
-        var tensors: [String: Tensor] = [:]
-        for (k, v) in parameters { tensors["model.\(k)"] = v }
-        for (k, v) in firstMoment { tensors["adam.m.\(k)"] = v }
-        for (k, v) in secondMoment { tensors["adam.v.\(k)"] = v }
+        let tensors = Checkpoint.payload(parameters: parameters, firstMoment: firstMoment, secondMoment: secondMoment)
         if let name = Checkpoint.firstNonFinite(tensors) {
             throw SafeTensorsError(url: url, reason: "not written: tensor '\(name)' holds non-finite values")
         }
@@ -66,20 +63,7 @@ public struct FinetuneCheckpoint {
             throw fail("has an invalid configuration in its metadata: \(TrainingConfig.describe(error))")
         }
         let (model, names) = try FinetunedWeights.describe(file, url: url)
-        if let stored = file.metadata[Checkpoint.checksumKey] {
-            guard let expected = UInt32(stored, radix: 16) else { throw fail("has a malformed checksum '\(stored)' in its metadata") }
-            let actual = Checkpoint.payloadChecksum(file.tensors)
-            guard actual == expected else {
-                throw fail("is corrupt: its tensors' CRC-32C is \(String(actual, radix: 16)), the metadata records \(stored)")
-            }
-        }
-        if let name = Checkpoint.firstNonFinite(file.tensors) { throw fail("holds non-finite values in tensor '\(name)'") }
-        var params: [String: Tensor] = [:], m: [String: Tensor] = [:], v: [String: Tensor] = [:]
-        for (k, t) in file.tensors {
-            if k.hasPrefix("model.") { params[String(k.dropFirst(6))] = t }
-            else if k.hasPrefix("adam.m.") { m[String(k.dropFirst(7))] = t }
-            else if k.hasPrefix("adam.v.") { v[String(k.dropFirst(7))] = t }
-        }
+        let (params, m, v) = try Checkpoint.verifiedPayload(file, url: url)
         return FinetuneCheckpoint(step: s.step, adamStep: s.adam_step, parameters: params, firstMoment: m, secondMoment: v,
                                   config: config, model: model, classNames: names)
     }

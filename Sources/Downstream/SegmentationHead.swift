@@ -36,12 +36,12 @@ public struct SegmentationHead: Module {
             return classifier(x)
         case .fpn:
             let (h, w) = (x.shape[1], x.shape[2])
-            let f8 = pixelShuffle(up1!(x)).layerNormed(up1Norm!).gelu()   // stride p/2
+            let f8 = up1Norm!(pixelShuffle(up1!(x))).gelu()   // stride p/2
             let f4 = pixelShuffle(up2!(f8))                                  // stride p/4
             let fused = laterals[0](x).bilinearResized(height: 4 * h, width: 4 * w)
                 + laterals[1](f8).bilinearResized(height: 4 * h, width: 4 * w)
                 + laterals[2](f4)
-            return classifier(fused.layerNormed(fuseNorm!).gelu())
+            return classifier(fuseNorm!(fused).gelu())
         }
     }
 
@@ -73,9 +73,4 @@ public struct SegmentationHead: Module {
         }
         try classifier.forEachParameter(prefix: prefix + "conv_seg.", body)
     }
-}
-
-extension Tensor {
-    /// LayerNorm over the last axis.
-    func layerNormed(_ norm: LayerNorm) -> Tensor { norm(self) }
 }

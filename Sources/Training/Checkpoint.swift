@@ -41,10 +41,7 @@ public struct Checkpoint {
     /// `knownFinite`: the caller has just checked every tensor (``Trainer/saveCheckpoint()``), so the scan of
     /// all weights and moments is not done a second time.
     func write(to url: URL, knownFinite: Bool) throws {
-        var tensors: [String: Tensor] = [:]
-        for (k, v) in parameters { tensors["model.\(k)"] = v }
-        for (k, v) in firstMoment { tensors["adam.m.\(k)"] = v }
-        for (k, v) in secondMoment { tensors["adam.v.\(k)"] = v }
+        let tensors = Self.payload(parameters: parameters, firstMoment: firstMoment, secondMoment: secondMoment)
         if !knownFinite, let name = Self.firstNonFinite(tensors) {
             throw SafeTensorsError(url: url, reason: "not written: tensor '\(name)' holds non-finite values")
         }
@@ -72,6 +69,37 @@ public struct Checkpoint {
             crc = tensors[name]!.withUnsafeBufferPointer { CRC32C.update(crc, UnsafeRawBufferPointer($0)) }   // little-endian host
         }
         return crc
+    }
+
+    /// A checkpoint's tensors under one namespace: `model.*` parameters, `adam.m.*` and `adam.v.*` moments.
+    public static func payload(parameters: [String: Tensor], firstMoment: [String: Tensor], secondMoment: [String: Tensor]) -> [String: Tensor] {
+        var tensors: [String: Tensor] = [:]
+        for (k, v) in parameters { tensors["model.\(k)"] = v }
+        for (k, v) in firstMoment { tensors["adam.m.\(k)"] = v }
+        for (k, v) in secondMoment { tensors["adam.v.\(k)"] = v }
+        return tensors
+    }
+
+    /// The parameters and moments of a checkpoint file after checking its payload checksum (when it has one)
+    /// and that every value is finite; errors name the file.
+    public static func verifiedPayload(_ file: SafeTensors.File, url: URL) throws
+        -> (parameters: [String: Tensor], firstMoment: [String: Tensor], secondMoment: [String: Tensor]) {
+        func fail(_ reason: String) -> SafeTensorsError { SafeTensorsError(url: url, reason: reason) }
+        if let stored = file.metadata[checksumKey] {
+            guard let expected = UInt32(stored, radix: 16) else { throw fail("has a malformed checksum '\(stored)' in its metadata") }
+            let actual = payloadChecksum(file.tensors)
+            guard actual == expected else {
+                throw fail("is corrupt: its tensors' CRC-32C is \(String(actual, radix: 16)), the metadata records \(stored)")
+            }
+        }
+        if let name = firstNonFinite(file.tensors) { throw fail("holds non-finite values in tensor '\(name)'") }
+        var params: [String: Tensor] = [:], m: [String: Tensor] = [:], v: [String: Tensor] = [:]
+        for (k, t) in file.tensors {
+            if k.hasPrefix("model.") { params[String(k.dropFirst(6))] = t }
+            else if k.hasPrefix("adam.m.") { m[String(k.dropFirst(7))] = t }
+            else if k.hasPrefix("adam.v.") { v[String(k.dropFirst(7))] = t }
+        }
+        return (params, m, v)
     }
 
     /// The first tensor (by name) holding a NaN or an infinity, or nil.
@@ -102,20 +130,7 @@ public struct Checkpoint {
         do { config = try JSONDecoder().decode(TrainingConfig.self, from: Data(configJSON.utf8)) } catch {
             throw fail("has an invalid configuration in its metadata: \(TrainingConfig.describe(error))")
         }
-        if let stored = file.metadata[checksumKey] {
-            guard let expected = UInt32(stored, radix: 16) else { throw fail("has a malformed checksum '\(stored)' in its metadata") }
-            let actual = payloadChecksum(file.tensors)
-            guard actual == expected else {
-                throw fail("is corrupt: its tensors' CRC-32C is \(String(actual, radix: 16)), the metadata records \(stored)")
-            }
-        }
-        if let name = firstNonFinite(file.tensors) { throw fail("holds non-finite values in tensor '\(name)'") }
-        var params: [String: Tensor] = [:], m: [String: Tensor] = [:], v: [String: Tensor] = [:]
-        for (k, t) in file.tensors {
-            if k.hasPrefix("model.") { params[String(k.dropFirst(6))] = t }
-            else if k.hasPrefix("adam.m.") { m[String(k.dropFirst(7))] = t }
-            else if k.hasPrefix("adam.v.") { v[String(k.dropFirst(7))] = t }
-        }
+        let (params, m, v) = try verifiedPayload(file, url: url)
         return Checkpoint(step: state.step, parameters: params, firstMoment: m, secondMoment: v, adamStep: state.adamStep,
                           dataPosition: state.dataPosition, config: config)
     }
