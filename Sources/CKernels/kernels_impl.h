@@ -333,63 +333,66 @@ static double k_sum_squares(const float *x, long n) {
 // MARK: - Attention
 
 /// Small GEMM for attention: C[m, n] = alpha · A B, where A(i, l) = a[i·ars + l·acs] (any strides) and B is
-/// row-major with rows of n contiguous floats at distance ldb. Blocks of 4 rows × 2 vectors in registers.
+/// row-major with rows of n contiguous floats at distance ldb. Register blocks of MR rows × NV vectors (6 × 2 with
+/// 8-float vectors, the 12 accumulators of the classic AVX2 kernel; 8 × 2 with 16 floats). Every output is
+/// one accumulator summed over l in order, whatever the block, so results do not depend on the blocking.
+INLINE void gemm_block(int mr, int nv, long kdim, float alpha, const float *a, long ars, long acs, const float *b,
+                       long ldb, float *c, long ldc) {
+    vf acc[8][2];
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 8; r++) { acc[r][0] = 0; acc[r][1] = 0; }
+    for (long l = 0; l < kdim; l++) {
+        const float *br = b + l * ldb;
+        vf b0 = loadu(br), b1 = nv > 1 ? loadu(br + W) : b0;
+#pragma clang loop unroll(full)
+        for (int r = 0; r < 8; r++) {
+            if (r < mr) {
+                vf x = SPLAT(a[r * ars + l * acs]);
+                acc[r][0] = FMA(x, b0, acc[r][0]);
+                if (nv > 1) acc[r][1] = FMA(x, b1, acc[r][1]);
+            }
+        }
+    }
+#pragma clang loop unroll(full)
+    for (int r = 0; r < 8; r++) {
+        if (r < mr) {
+            storeu(c + r * ldc, alpha * acc[r][0]);
+            if (nv > 1) storeu(c + r * ldc + W, alpha * acc[r][1]);
+        }
+    }
+}
+
+#define GEMM_MR (W == 8 ? 6 : 8)
+
+/// Columns [j0, n) of rows [i0, i0 + mr): vectors of W, then scalars.
+INLINE void gemm_rows(int mr, long j0, long n, long kdim, float alpha, const float *a, long ars, long acs,
+                      const float *b, long ldb, float *c, long ldc) {
+    long j = j0;
+    for (; j + 2 * W <= n; j += 2 * W) gemm_block(mr, 2, kdim, alpha, a, ars, acs, b + j, ldb, c + j, ldc);
+    for (; j + W <= n; j += W) gemm_block(mr, 1, kdim, alpha, a, ars, acs, b + j, ldb, c + j, ldc);
+    for (; j < n; j++) {
+        for (int r = 0; r < mr; r++) {
+            float s = 0;
+            for (long l = 0; l < kdim; l++) s += a[r * ars + l * acs] * b[l * ldb + j];
+            c[r * ldc + j] = alpha * s;
+        }
+    }
+}
+
 static void small_gemm(long m, long n, long kdim, float alpha, const float *a, long ars, long acs,
                        const float *b, long ldb, float *c, long ldc) {
     long i = 0;
-    for (; i + 4 <= m; i += 4) {
-        const float *a0 = a + i * ars, *a1 = a0 + ars, *a2 = a1 + ars, *a3 = a2 + ars;
-        long j = 0;
-        for (; j + 2 * W <= n; j += 2 * W) {
-            vf c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0, c30 = 0, c31 = 0;
-            for (long l = 0; l < kdim; l++) {
-                const float *br = b + l * ldb + j;
-                vf b0 = loadu(br), b1 = loadu(br + W);
-                vf x0 = SPLAT(a0[l * acs]), x1 = SPLAT(a1[l * acs]), x2 = SPLAT(a2[l * acs]), x3 = SPLAT(a3[l * acs]);
-                c00 = FMA(x0, b0, c00); c01 = FMA(x0, b1, c01);
-                c10 = FMA(x1, b0, c10); c11 = FMA(x1, b1, c11);
-                c20 = FMA(x2, b0, c20); c21 = FMA(x2, b1, c21);
-                c30 = FMA(x3, b0, c30); c31 = FMA(x3, b1, c31);
-            }
-            float *cr = c + i * ldc + j;
-            storeu(cr, alpha * c00); storeu(cr + W, alpha * c01); cr += ldc;
-            storeu(cr, alpha * c10); storeu(cr + W, alpha * c11); cr += ldc;
-            storeu(cr, alpha * c20); storeu(cr + W, alpha * c21); cr += ldc;
-            storeu(cr, alpha * c30); storeu(cr + W, alpha * c31);
-        }
-        for (; j + W <= n; j += W) {
-            vf c0 = 0, c1 = 0, c2 = 0, c3 = 0;
-            for (long l = 0; l < kdim; l++) {
-                vf b0 = loadu(b + l * ldb + j);
-                c0 = FMA(SPLAT(a0[l * acs]), b0, c0); c1 = FMA(SPLAT(a1[l * acs]), b0, c1);
-                c2 = FMA(SPLAT(a2[l * acs]), b0, c2); c3 = FMA(SPLAT(a3[l * acs]), b0, c3);
-            }
-            float *cr = c + i * ldc + j;
-            storeu(cr, alpha * c0); storeu(cr + ldc, alpha * c1); storeu(cr + 2 * ldc, alpha * c2); storeu(cr + 3 * ldc, alpha * c3);
-        }
-        for (; j < n; j++) {
-            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-            for (long l = 0; l < kdim; l++) {
-                float bv = b[l * ldb + j];
-                s0 += a0[l * acs] * bv; s1 += a1[l * acs] * bv; s2 += a2[l * acs] * bv; s3 += a3[l * acs] * bv;
-            }
-            c[i * ldc + j] = alpha * s0; c[(i + 1) * ldc + j] = alpha * s1;
-            c[(i + 2) * ldc + j] = alpha * s2; c[(i + 3) * ldc + j] = alpha * s3;
-        }
-    }
-    for (; i < m; i++) {
-        const float *a0 = a + i * ars;
-        long j = 0;
-        for (; j + W <= n; j += W) {
-            vf c0 = 0;
-            for (long l = 0; l < kdim; l++) c0 = FMA(SPLAT(a0[l * acs]), loadu(b + l * ldb + j), c0);
-            storeu(c + i * ldc + j, alpha * c0);
-        }
-        for (; j < n; j++) {
-            float s = 0;
-            for (long l = 0; l < kdim; l++) s += a0[l * acs] * b[l * ldb + j];
-            c[i * ldc + j] = alpha * s;
-        }
+    for (; i + GEMM_MR <= m; i += GEMM_MR)
+        gemm_rows(GEMM_MR, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc);
+    switch (m - i) {   // the last rows, one block of their own count
+    case 7: gemm_rows(7, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 6: gemm_rows(6, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 5: gemm_rows(5, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 4: gemm_rows(4, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 3: gemm_rows(3, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 2: gemm_rows(2, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    case 1: gemm_rows(1, 0, n, kdim, alpha, a + i * ars, ars, acs, b, ldb, c + i * ldc, ldc); break;
+    default: break;
     }
 }
 
