@@ -12,14 +12,14 @@ public struct RegionMAE: Module {
 
     // MARK: pixel encoder
     public var clsToken: Tensor            // (1, 1, D)
-    public let posEmbed: Tensor            // (N+1, D), frozen sin-cos
+    public internal(set) var posEmbed: Tensor   // (N+1, D), frozen sin-cos (or a file's table: withPositionTables)
     public var patchEmbed: PatchEmbedding
     public var blocks: [Block]
     public var norm: LayerNorm
 
     // MARK: pixel decoder (absent for RAE alone)
     public var maskToken: Tensor?          // (1, 1, Dd)
-    public let decoderPosEmbed: Tensor?    // (N+1, Dd), frozen
+    public internal(set) var decoderPosEmbed: Tensor?   // (N+1, Dd), frozen
     public var decoderEmbed: Linear?
     public var decoderBlocks: [Block]
     public var decoderNorm: LayerNorm?
@@ -125,8 +125,11 @@ public struct RegionMAE: Module {
     }
 
     /// The pixel encoder on the visible patches: `[B, 3, H, W] -> latent [B, 1 + K, D]` (cls first).
-    public func encode(_ images: Tensor, keep: [[Int]]) -> Tensor {
+    /// `positions` `(N + 1, D)` replaces the sin-cos table (a learned one, as timm's ViT has).
+    public func encode(_ images: Tensor, keep: [[Int]], positions: Tensor? = nil) -> Tensor {
         let b = images.shape[0], n = config.numPatches, d = config.embedDim
+        let posEmbed = positions ?? self.posEmbed
+        precondition(posEmbed.shape == [n + 1, d], "RegionMAE.encode: positions \(posEmbed.shape), expected [\(n + 1), \(d)]")
         // Patch embedding and position of the visible patches only (per-patch linear maps, so this equals the
         // official embed-all-then-gather, without the work on masked patches).
         let positions = posEmbed.slice(alongAxis: 0, 1..<(n + 1)).tableRows(keep)   // (B, K, D)

@@ -13,6 +13,7 @@ public protocol Module {
 /// A problem when loading parameters into a module.
 public struct ParameterLoadingError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 extension Module {

@@ -21,10 +21,12 @@ public enum PretrainRun {
         return candidates.first { FileManager.default.fileExists(atPath: $0.appendingPathComponent("ATTRIBUTION.md").path) }
     }
 
-    /// Runs (or resumes) a pre-training job. `initWeights`: official-key safetensors to start from.
+    /// Runs (or resumes) a pre-training job. `initWeights`: weights to start from, in any format
+    /// ``InitialWeights`` reads (MAE weights into an R-MAE model: the region branch starts fresh);
+    /// `strictInit` refuses any missing or extra parameter.
     @discardableResult
     /// - Parameter synchronizer: several processes (MPI ranks) train together; only rank 0 logs and writes.
-    public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: URL?,
+    public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: String?, strictInit: Bool = false,
                            synchronizer: GradientSynchronizer? = nil,
                            log rawLog: @escaping (String) -> Void) throws -> RunSummary {
         try config.validate()
@@ -88,9 +90,12 @@ public enum PretrainRun {
 
         let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume, synchronizer: synchronizer)
         if let initWeights, resume == nil {
-            let file = try SafeTensors.read(initWeights)
-            try trainer.loadWeights(file.tensors)
-            log("initialised from \(initWeights.path)")
+            let weights = try InitialWeights.read(initWeights)
+            let (model, report) = try weights.applied(to: trainer.model, strict: strictInit, fileTables: false)
+            try trainer.loadWeights(Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.value) }))
+            let size = weights.config.map { " (\($0.imgSize) px / patch \($0.patchSize))" } ?? ""
+            log("initialised from \(weights.source.path): \(weights.format.rawValue)\(size)")
+            for line in report.lines { log("  " + line) }
         }
         if rank == 0 { try config.yaml().write(to: runDirectory.appendingPathComponent("config.yaml"), atomically: true, encoding: .utf8) }
         let params = trainer.model.parameterCount

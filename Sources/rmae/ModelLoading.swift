@@ -12,6 +12,14 @@ import Viz
 /// model configuration in its metadata).
 enum ModelLoading {
     static func load(_ path: String) throws -> (model: RegionMAE, source: URL) {
+        if let hf = try huggingFace(path) {
+            do {
+                let (model, _) = try hf.applied(to: try RegionMAE(config: hf.config!), strict: true)
+                return (model, hf.source)
+            } catch {
+                throw ValidationError("--checkpoint: \(error) (a ViTMAEModel folder holds the encoder only: rmae probe and rmae finetune take it)")
+            }
+        }
         let file = try resolve(path)
         let safetensors = try SafeTensors.read(file)
         let config: ModelConfig, parameters: [String: Tensor]
@@ -45,6 +53,15 @@ enum ModelLoading {
     /// (`rmae export --format timm`, or timm's own ViT weights: shapes give the size, `heads` or the stored
     /// configuration the heads). `positions` is the file's `pos_embed` when the model was built from shapes.
     static func loadEncoder(_ path: String, heads: Int?) throws -> (model: RegionMAE, positions: Tensor?, source: URL) {
+        if let hf = try huggingFace(path) {
+            do {
+                let (model, report) = try hf.applied(to: try RegionMAE(config: hf.config!), strict: false)
+                if let missing = report.initialised.first(where: { !$0.hasPrefix("decoder") && $0 != "mask_token" }) {
+                    throw ValidationError("--checkpoint: \(hf.source.path): no '\(missing)' for the encoder")
+                }
+                return (model, nil, hf.source)
+            } catch let e as InitialWeightsError { throw ValidationError("--checkpoint: \(e.description)") }
+        }
         let file = try resolve(path)
         let safetensors = try SafeTensors.read(file)
         let stored = try safetensors.metadata["config"].map { try modelConfig($0, file: file) }
@@ -59,6 +76,22 @@ enum ModelLoading {
             return (try weights.model(), weights.positions, file)
         } catch let e as EncoderWeights.Problem {
             throw ValidationError("--checkpoint: \(file.path): \(e.description)")
+        }
+    }
+
+    /// Hugging Face ViTMAE weights when `path` is such a folder (or a safetensors file with Hugging Face keys
+    /// and a config.json beside it); nil for every other kind of path.
+    static func huggingFace(_ path: String) throws -> InitialWeights? {
+        let url = URL(fileURLWithPath: path)
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return nil }
+        let config = (isFolder.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: config.path) else { return nil }
+        if !isFolder.boolValue {
+            guard let st = try? SafeTensors.read(url), HuggingFaceViTMAE.looksLike(st.tensors.keys) else { return nil }
+        }
+        do { return try InitialWeights.read(path) } catch let e as InitialWeightsError {
+            throw ValidationError("--checkpoint: \(e.description)")
         }
     }
 

@@ -4,6 +4,7 @@ import Engine
 import Models
 import Distributed
 import Training
+import Viz
 
 /// `rmae pretrain`: the official recipe end to end; with no arguments, the demo preset on the embedded photos.
 struct PretrainCommand: ParsableCommand {
@@ -27,9 +28,45 @@ struct PretrainCommand: ParsableCommand {
     @Option(help: "Which model: mae, rae or rmae.") var model: String?
     @Option(help: "Region branch design: length (official), channel or batch.") var variant: String?
     @Option(help: "Branch connection: rae_from_mae (official) or two_way.") var feeding: String?
-    @Option(help: "Start from these weights (official keys, safetensors; see tools/convert_pth.py).") var `init`: String?
+    @Option(help: "Start from these weights: an rmae run or checkpoint, a safetensors file with official or timm keys (tools/convert_pth.py for .pth), or a Hugging Face ViTMAE folder (config.json + model.safetensors). Another image size is fine (sin-cos tables are recomputed); MAE weights into R-MAE start the region branch fresh. The log lists what was loaded, initialised and dropped.") var `init`: String?
+    @Flag(help: "With --init: refuse weights that lack a parameter of the model or hold one it has no place for.") var strictInit = false
     @Flag(help: "Continue from the latest checkpoint in the run directory.") var resume = false
     @Argument(help: "Configuration overrides, key=value.") var overrides: [String] = []
+
+    /// The model of a run that starts from `path`: the weights' own shape (patch, widths, depths, heads, MLP
+    /// ratio, LayerNorm eps; the pixel decoder's when the file has one) over `model`, except for keys set on the
+    /// command line (`model.KEY=…`). The image size stays the run's (position tables follow it).
+    static func shape(of path: String, into model: ModelConfig, explicit overrides: [String]) throws -> ModelConfig {
+        let weights: InitialWeights
+        do { weights = try InitialWeights.read(path) } catch { throw ValidationError("--init: \(error)") }
+        var file = weights.config
+        if file == nil { file = (try? EncoderWeights(weights.tensors))?.config }
+        guard let file else { return model }
+        let set = Set(overrides.compactMap { o -> String? in
+            guard o.hasPrefix("model."), let eq = o.firstIndex(of: "=") else { return nil }
+            return String(o[o.index(o.startIndex, offsetBy: 6)..<eq])
+        })
+        var m = model
+        var changed: [String] = []
+        func take<T: Equatable>(_ key: String, _ path: WritableKeyPath<ModelConfig, T>) {
+            guard !set.contains(key), m[keyPath: path] != file[keyPath: path] else { return }
+            changed.append("\(key) \(m[keyPath: path]) -> \(file[keyPath: path])")
+            m[keyPath: path] = file[keyPath: path]
+        }
+        take("patch_size", \.patchSize); take("in_chans", \.inChans); take("embed_dim", \.embedDim); take("depth", \.depth)
+        take("num_heads", \.numHeads); take("mlp_ratio", \.mlpRatio); take("layer_norm_eps", \.layerNormEps)
+        let hasDecoder = weights.tensors["decoder_embed.weight"] != nil
+        if hasDecoder {
+            take("decoder_embed_dim", \.decoderEmbedDim); take("decoder_depth", \.decoderDepth); take("decoder_num_heads", \.decoderNumHeads)
+        }
+        if m.imgSize % m.patchSize != 0 {
+            throw ValidationError("--init: the weights have patch size \(m.patchSize), which does not divide img_size \(m.imgSize); set model.img_size to a multiple of it")
+        }
+        if !changed.isEmpty {
+            FileHandle.standardError.write(Data("--init: the model takes the shape of \(weights.source.path) (\(weights.format.rawValue)): \(changed.joined(separator: ", ")); img_size stays \(m.imgSize)\n".utf8))
+        }
+        return m
+    }
 
     func run() throws {
         var c = TrainingConfig()
@@ -76,6 +113,7 @@ struct PretrainCommand: ParsableCommand {
                 c.model.feeding = f
             }
             c = try c.overriding(overrides)
+            if let initPath = self.`init` { c.model = try Self.shape(of: initPath, into: c.model, explicit: overrides) }
         }
         if let out { c.out = out }
         if let steps { c.steps = steps }
@@ -95,7 +133,7 @@ struct PretrainCommand: ParsableCommand {
         let mpi = MPIContext.startIfLaunched()
         defer { mpi?.finish() }
         do {
-            let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`.map { URL(fileURLWithPath: $0) },
+            let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`, strictInit: strictInit,
                                               synchronizer: mpi.map(MPISynchronizer.init),
                                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             if let mpi, mpi.rank != 0 { return }

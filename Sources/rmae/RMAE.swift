@@ -9,7 +9,7 @@ struct RMAE: AsyncParsableCommand {
         commandName: "rmae",
         abstract: "R-MAE (Regions Meet Masked Autoencoders) in Swift: pre-train Vision Transformers from images and their regions.",
         subcommands: [PretrainCommand.self, RegionsCommand.self, VisualizeCommand.self, AttentionCommand.self, SegmentCommand.self, ServeCommand.self,
-                      EvaluateCommand.self, ProbeCommand.self, FinetuneCommand.self, SegevalCommand.self, CurvesCommand.self, ExportCommand.self, ParityCommand.self, Bench.self])
+                      EvaluateCommand.self, ProbeCommand.self, FinetuneCommand.self, SegevalCommand.self, CurvesCommand.self, ExportCommand.self, ForwardCommand.self, ParityCommand.self, Bench.self])
 }
 
 @main
