@@ -46,6 +46,7 @@ let package = Package(
         .target(name: "Downstream", dependencies: ["Engine", "NN", "Models", "Data", "Regions", "Viz", "Training", "TensorBoard", .product(name: "Yams", package: "Yams")]),
         .target(name: "Training", dependencies: ["Models", "NN", "Engine", "Data", "Viz", "TensorBoard", .product(name: "Yams", package: "Yams")]),
         .target(name: "TensorBoard", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Protos"]),
+        .target(name: "ONNX", dependencies: ["Engine", "NN", "Models", .product(name: "SwiftProtobuf", package: "swift-protobuf")], exclude: ["Protos"]),
         .target(name: "Data", dependencies: ["Engine", "Regions", "CJPEG", "CPNG"]),
         .target(name: "Serve", dependencies: ["Viz", "Models", "Data", "Training", .product(name: "Hummingbird", package: "hummingbird")]),
 
@@ -53,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "rmae",
             dependencies: [
-                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed", "Serve", "Downstream",
+                "Engine", "NN", "Models", "Regions", "Data", "Training", "Viz", "Distributed", "Serve", "Downstream", "ONNX",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
@@ -67,6 +68,7 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "TensorBoard", "Models", "NN", "Engine", "Data", "TestSupport"]),
         .testTarget(name: "TensorBoardTests", dependencies: ["TensorBoard", "Data", "TestSupport"]),
+        .testTarget(name: "ONNXTests", dependencies: ["ONNX", "Models", "NN", "Engine", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         .testTarget(name: "VizTests", dependencies: ["Viz", "Models", "Engine", "Data", "Regions", "TestSupport"]),
         .testTarget(name: "DistributedTests", dependencies: ["Distributed", "Data", "Engine", "TestSupport"]),
         .testTarget(name: "RegionsTests", dependencies: ["Regions", "TestSupport"]),

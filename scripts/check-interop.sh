@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# rmae's weights against the real clients: Hugging Face transformers (ViTMAE) and timm, both ways.
-#   pip install transformers timm        (torch: see ../shared/bench/README.md)
+# rmae's weights against the real clients: Hugging Face transformers (ViTMAE) and timm, both ways, and the
+# ONNX export run by onnxruntime.
+#   pip install transformers timm onnx onnxruntime        (torch: see ../shared/bench/README.md)
 #   bash scripts/check-interop.sh [WORK_DIR]     (default: a temporary folder, removed afterwards; PYTHON=… picks the interpreter)
 #   bash scripts/check-interop.sh --probe        (exit 0 when the packages import, 2 with the reason when not)
 # Trains a small rmae MAE run (20 updates of the demo preset without regions) to export, then runs
@@ -13,17 +14,17 @@ python=${PYTHON:-python3}
 problem=$("$python" -c "
 import importlib
 bad = []
-for m in ('torch', 'transformers', 'timm', 'safetensors'):
+for m in ('torch', 'transformers', 'timm', 'safetensors', 'onnx', 'onnxruntime'):
     try:
         importlib.import_module(m)
     except Exception as e:
         bad.append(m + ' (' + (str(e).splitlines() or [type(e).__name__])[-1][:120] + ')')
 print('; '.join(bad))" 2>/dev/null || echo "$python could not be started")
 if [ -n "$problem" ]; then
-  echo "check-interop: cannot import $problem: pip install transformers timm (torch as in ../shared/bench/README.md; timm needs the torchvision built for that torch), or PYTHON=… for another interpreter" >&2
+  echo "check-interop: cannot import $problem: pip install transformers timm onnx onnxruntime (torch as in ../shared/bench/README.md; timm needs the torchvision built for that torch), or PYTHON=… for another interpreter" >&2
   exit 2
 fi
-[ "${1:-}" = "--probe" ] && { echo "check-interop: $python has torch, transformers, timm and safetensors"; exit 0; }
+[ "${1:-}" = "--probe" ] && { echo "check-interop: $python has torch, transformers, timm, safetensors, onnx and onnxruntime"; exit 0; }
 work=${1:-}
 if [ -z "$work" ]; then work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work"

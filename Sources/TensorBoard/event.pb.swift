@@ -13,7 +13,7 @@
 /// (tensorflow/tensorboard: tensorboard/compat/proto/event.proto and summary.proto), so a reader of the
 /// full definitions decodes these bytes; everything rmae does not write is left out.
 ///
-/// Sources/TensorBoard/event.pb.swift is generated from this file: bash scripts/generate-tensorboard-proto
+/// Sources/TensorBoard/event.pb.swift is generated from this file: bash scripts/generate-protos
 
 #if canImport(FoundationEssentials)
 import FoundationEssentials

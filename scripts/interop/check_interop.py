@@ -1,4 +1,4 @@
-"""rmae against the real clients: transformers' ViTMAE and timm's ViT, weights both ways.
+"""rmae against the real clients: transformers' ViTMAE and timm's ViT, weights both ways; onnxruntime.
 
 Run by scripts/check-interop.sh (which builds rmae and makes a small rmae MAE run). Every row prints
 `check=NAME ... max_abs_err=E ok=true|false`; the exit status is 1 when any row fails.
@@ -203,6 +203,26 @@ def check_timm_out(rmae, run, work):
     report("timm-out-forward_features", err(ours["last_hidden_state"], theirs), "(load_state_dict strict)")
 
 
+def check_onnx_out(rmae, run, work):
+    """rmae export --format onnx, checked by onnx and run by onnxruntime at two batch sizes (dynamic axis)."""
+    import onnx
+    import onnxruntime as ort
+    path = os.path.join(work, "encoder.onnx")
+    subprocess.run([rmae, "export", run, "--format", "onnx", "--out", path], check=True, stdout=subprocess.DEVNULL)
+    model = onnx.load(path)
+    onnx.checker.check_model(model, full_check=True)
+    opset = max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx"))
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    shape = session.get_inputs()[0].shape
+    for batch in (1, 3):
+        torch.manual_seed(10 + batch)
+        pixels = torch.randn(batch, shape[1], shape[2], shape[3])
+        theirs = torch.from_numpy(session.run(["last_hidden_state"], {"pixel_values": pixels.numpy()})[0])
+        ours = rmae_forward(rmae, run, {"pixel_values": pixels}, work, f"onnx{batch}")
+        report(f"onnx-out-batch{batch}-last_hidden_state", err(ours["last_hidden_state"], theirs),
+               f"opset={opset} input={shape} onnxruntime={ort.__version__}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rmae", required=True)
@@ -215,6 +235,7 @@ def main():
     check_hf_out(a.rmae, a.run, a.work)
     check_timm_in(a.rmae, a.work)
     check_timm_out(a.rmae, a.run, a.work)
+    check_onnx_out(a.rmae, a.run, a.work)
     print(f"summary checks_failed={len(failed)}" + (f" failed={','.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)
 
