@@ -30,6 +30,8 @@ public struct LoaderOptions: Sendable, Equatable, Codable {
     /// True: training split, random resized crop and flip, shuffled every epoch. False: validation split,
     /// plain resize, fixed order.
     public var train: Bool
+    /// Input normalisation (the model's: ``ImageNormalization/imagenet`` unless it records another).
+    public var normalization = ImageNormalization.imagenet
 
     /// Options with the official COCO pre-training values as defaults (k = 8 as in the paper).
     public init(imageSize: Int = 224, patchSize: Int = 16, numRegions: Int = 8, regionMaskRatio: Double = 0.75,

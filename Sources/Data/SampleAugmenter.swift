@@ -31,7 +31,7 @@ struct SampleAugmenter: Sendable {
                                  : CropBox.whole(width: picture.width, height: picture.height)
         let flipped = options.train && rng.uniformDouble() < 0.5
         let pixels = BicubicResampler.resize(picture, crop: crop, width: side, height: side)
-        ImageNormalization.write(pixels, width: side, height: side, flipped: flipped, into: image)
+        options.normalization.write(pixels, width: side, height: side, flipped: flipped, into: image)
 
         let k = options.numRegions
         guard k > 0, let maps, let regions else { return nil }

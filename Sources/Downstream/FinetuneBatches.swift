@@ -96,7 +96,7 @@ public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
                         let (image, map) = try sample(index)
                         var rng = RandomGenerator(seed: seed &+ UInt64(position) &* 0x9E37_79B9_7F4A_7C15, stream: .augmentation)
                         let view = augmentation.view(image, map, using: &rng)
-                        ImageNormalization.write(view.pixels, width: s, height: s, flipped: view.flipped, into: v + i * plane)
+                        augmentation.normalization.write(view.pixels, width: s, height: s, flipped: view.flipped, into: v + i * plane)
                         view.labels.withUnsafeBufferPointer { (l + i * s * s).update(from: $0.baseAddress!, count: s * s) }
                     } catch {
                         failure.withLock { $0 = $0 ?? error }

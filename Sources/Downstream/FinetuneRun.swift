@@ -70,7 +70,8 @@ public enum FinetuneRun {
             }
         }
         let m = model.config
-        let augmentation = SegmentationAugmentation(size: m.imgSize, scale: config.scaleMin...config.scaleMax, flip: config.flip, ignoreIndex: ignore)
+        let augmentation = SegmentationAugmentation(size: m.imgSize, scale: config.scaleMin...config.scaleMax, flip: config.flip, ignoreIndex: ignore,
+                                                    normalization: m.normalization)
         let batches = FinetuneBatches(dataset: train, augmentation: augmentation, globalBatch: config.batchSize, seed: config.seed,
                                       rank: rank, worldSize: worldSize, cacheMB: config.cacheMB)
         try batches.preload()

@@ -48,8 +48,9 @@ public struct LinearProbe: Sendable {
         }
     }
 
-    /// The `image_NNN.png` + `mask_NNN.png` pairs of a folder (as ``MaskEvaluation/samples(in:)``) at size S.
-    public static func images(in folder: URL, size: Int) throws -> [Image] {
+    /// The `image_NNN.png` + `mask_NNN.png` pairs of a folder (as ``MaskEvaluation/samples(in:)``) at size S,
+    /// normalised as the model's inputs (``ModelConfig/normalization``).
+    public static func images(in folder: URL, size: Int, normalization: ImageNormalization) throws -> [Image] {
         try MaskEvaluation.samples(in: folder).map { pair in
             let image = try ImageDecoder.decode(contentsOf: pair.image)
             let mask = try ImageDecoder.decode(contentsOf: pair.mask)
@@ -58,7 +59,7 @@ public struct LinearProbe: Sendable {
             }
             let labels = (0..<(image.width * image.height)).map { mask.pixels[3 * $0] }
             let small = nearestResized(labels, width: image.width, height: image.height, toWidth: size, toHeight: size)
-            return Image(name: pair.name, view: ModelImage(image, size: size).tensor, foreground: small.map { $0 > 0 ? 1 : 0 })
+            return Image(name: pair.name, view: ModelImage(image, size: size, normalization: normalization).tensor, foreground: small.map { $0 > 0 ? 1 : 0 })
         }
     }
 

@@ -173,7 +173,7 @@ public struct MaskEvaluation {
         let c = model.config
         precondition(model.region != nil, "MaskEvaluation: the model has no region branch (MAE)")
         let (s, p, g, n) = (c.imgSize, c.patchSize, c.gridSize, c.numPatches)
-        let view = ModelImage(image, size: s)
+        let view = ModelImage(image, size: s, normalization: c.normalization)
         let small = nearestResized(labels, width: image.width, height: image.height, toWidth: s, toHeight: s)
 
         for label in Set(labels).subtracting([0]).sorted() {

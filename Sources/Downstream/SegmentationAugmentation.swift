@@ -15,7 +15,12 @@ public struct SegmentationAugmentation: Sendable {
     public var flip: Bool
     public var ignoreIndex: Int32
 
-    public init(size: Int, scale: ClosedRange<Double> = 0.5...2.0, flip: Bool = true, ignoreIndex: Int32 = 255) {
+    /// The model's input normalisation; padding takes its mean colour (which normalises to 0).
+    public var normalization: ImageNormalization
+
+    public init(size: Int, scale: ClosedRange<Double> = 0.5...2.0, flip: Bool = true, ignoreIndex: Int32 = 255,
+                normalization: ImageNormalization) {
+        self.normalization = normalization
         precondition(size > 0 && scale.lowerBound > 0, "SegmentationAugmentation: size \(size), scale \(scale)")
         (self.size, self.scale, self.flip, self.ignoreIndex) = (size, scale, flip, ignoreIndex)
     }
@@ -32,7 +37,7 @@ public struct SegmentationAugmentation: Sendable {
         let top = slack >= 0 ? rng.int(below: slack + 1) : -rng.int(below: -slack + 1)
         let left = slack >= 0 ? rng.int(below: slack + 1) : -rng.int(below: -slack + 1)
         let flipped = flip && rng.uniform() < 0.5
-        let mean = ImageNormalization.mean.map { UInt8(($0 * 255).rounded()) }
+        let mean = normalization.meanBytes
         var pixels = [UInt8](repeating: 0, count: size * size * 3)
         for i in 0..<(size * size) { pixels[3 * i] = mean[0]; pixels[3 * i + 1] = mean[1]; pixels[3 * i + 2] = mean[2] }
         var out = [Int32](repeating: ignoreIndex, count: size * size)

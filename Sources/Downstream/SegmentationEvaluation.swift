@@ -10,12 +10,13 @@ public enum SegmentationEvaluation {
     /// The predicted class of every pixel of each image, at the image's own size.
     public static func predict(_ model: SegmentationViT, images: [RGBImage]) -> [[Int32]] {
         let s = model.config.imgSize, c = model.config.classes
-        let augmentation = SegmentationAugmentation(size: s)
+        let normalization = model.config.normalization
+        let augmentation = SegmentationAugmentation(size: s, normalization: normalization)
         var values = [Float](repeating: 0, count: images.count * 3 * s * s)
         values.withUnsafeMutableBufferPointer { out in
             for (i, image) in images.enumerated() {
-                ImageNormalization.write(augmentation.evaluationPixels(image), width: s, height: s, flipped: false,
-                                         into: out.baseAddress! + i * 3 * s * s)
+                normalization.write(augmentation.evaluationPixels(image), width: s, height: s, flipped: false,
+                                    into: out.baseAddress! + i * 3 * s * s)
             }
         }
         let batch = Tensor(shape: [images.count, 3, s, s], values)

@@ -1,5 +1,7 @@
+import Data
 import Foundation
 import Models
+import Viz
 
 /// The shape of a ``SegmentationViT``: the ViT encoder (as pre-trained, or at another image size), the head
 /// and the classes. Stored as JSON in every fine-tuning checkpoint's metadata (`segmentation_model`).
@@ -17,11 +19,14 @@ public struct SegmentationModelConfig: Codable, Sendable, Equatable {
     public var head: SegmentationHeadKind
     /// Channels of the FPN head's fused stride-4 map.
     public var fpnDim: Int
+    /// The encoder's input normalisation (``ModelConfig/pixelMean``; nil: ImageNet's).
+    public var pixelMean: [Double]?
+    public var pixelStd: [Double]?
 
     enum CodingKeys: String, CodingKey {
         case imgSize = "img_size", patchSize = "patch_size", inChans = "in_chans", embedDim = "embed_dim", depth
         case numHeads = "num_heads", mlpRatio = "mlp_ratio", layerNormEps = "layer_norm_eps", classes, head
-        case fpnDim = "fpn_dim"
+        case fpnDim = "fpn_dim", pixelMean = "pixel_mean", pixelStd = "pixel_std"
     }
 
     /// The encoder of a pre-training configuration, at `imgSize` (nil: the pre-training size).
@@ -29,6 +34,14 @@ public struct SegmentationModelConfig: Codable, Sendable, Equatable {
         (self.imgSize, patchSize, inChans, embedDim, depth) = (imgSize ?? m.imgSize, m.patchSize, m.inChans, m.embedDim, m.depth)
         (numHeads, mlpRatio, layerNormEps) = (m.numHeads, Int(m.mlpRatio), m.layerNormEps)
         (self.classes, self.head, self.fpnDim) = (classes, head, fpnDim)
+        (pixelMean, pixelStd) = (m.pixelMean, m.pixelStd)
+    }
+
+    /// The input normalisation the encoder was pre-trained with.
+    public var normalization: ImageNormalization {
+        var m = ModelConfig()
+        (m.pixelMean, m.pixelStd) = (pixelMean, pixelStd)
+        return m.normalization
     }
 
     public var gridSize: Int { imgSize / patchSize }

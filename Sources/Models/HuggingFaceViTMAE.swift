@@ -119,6 +119,32 @@ public enum HuggingFaceViTMAE {
         return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
     }
 
+    /// `preprocessor_config.json` (transformers' `ViTImageProcessor`) for `model`: resize to the model's size,
+    /// rescale by 1/255, normalise with the model's statistics (ImageNet's unless it records others).
+    public static func preprocessorJSON(_ model: ModelConfig) throws -> Data {
+        let json: [String: Any] = [
+            "image_processor_type": "ViTImageProcessor", "do_resize": true, "size": ["height": model.imgSize, "width": model.imgSize],
+            "resample": 3, "do_rescale": true, "rescale_factor": 1.0 / 255, "do_normalize": true,
+            "image_mean": model.pixelMean ?? [0.485, 0.456, 0.406], "image_std": model.pixelStd ?? [0.229, 0.224, 0.225],
+        ]
+        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+    }
+
+    /// The normalisation of a `preprocessor_config.json` (`image_mean`, `image_std`), nil when it has none or
+    /// it is ImageNet's; errors name the file.
+    public static func readNormalization(_ url: URL) throws -> (mean: [Double], std: [Double])? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        guard let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
+            throw HuggingFaceError(description: "\(url.path) is not a JSON object")
+        }
+        guard let mean = json["image_mean"] as? [Double], let std = json["image_std"] as? [Double] else { return nil }
+        guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else {
+            throw HuggingFaceError(description: "\(url.path): image_mean \(mean) / image_std \(std) are not 3 values each with positive stds")
+        }
+        let imagenet = zip(mean + std, [0.485, 0.456, 0.406, 0.229, 0.224, 0.225]).allSatisfy { abs($0 - $1) < 1e-6 }
+        return imagenet ? nil : (mean, std)
+    }
+
     /// True when the keys look like a Hugging Face ViTMAE state dict.
     public static func looksLike(_ keys: some Collection<String>) -> Bool {
         keys.contains { $0.hasPrefix("vit.embeddings.") || $0.hasPrefix("embeddings.patch_embeddings.") }

@@ -36,6 +36,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var variant = RegionVariant.length
     /// How the branches exchange features (paper Tab. 1e).
     public var feeding = Feeding.regionFromPixel
+    /// Input normalisation, per channel in [0, 1] units (`x = (v / 255 − mean) / std`); nil: ImageNet's.
+    /// Set by `normalization` in the training configuration and carried with the weights.
+    public var pixelMean: [Double]?
+    public var pixelStd: [Double]?
 
     public init() {}
 
@@ -50,6 +54,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         case regionDecDim = "region_dec_dim", regionDecDepth = "region_dec_depth"
         case regionDecNumHeads = "region_dec_num_heads", regionCrossLayer = "region_cross_layer"
         case regionSampleType = "region_sample_type", variant, feeding
+        case pixelMean = "pixel_mean", pixelStd = "pixel_std"
     }
 
     /// Missing keys keep their defaults (the official constructor's), so partial configurations decode.
@@ -70,6 +75,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try get(.regionDecDim, &regionDecDim); try get(.regionDecDepth, &regionDecDepth)
         try get(.regionDecNumHeads, &regionDecNumHeads); try get(.regionCrossLayer, &regionCrossLayer)
         try get(.regionSampleType, &regionSampleType); try get(.variant, &variant); try get(.feeding, &feeding)
+        pixelMean = try c.decodeIfPresent([Double].self, forKey: .pixelMean)
+        pixelStd = try c.decodeIfPresent([Double].self, forKey: .pixelStd)
     }
 
     /// Patches per side (G) and in total (N).
@@ -114,6 +121,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try check("patch_size", patchSize, 1...imgSize)
         if imgSize % patchSize != 0 { try fail("img_size \(imgSize) is not a multiple of patch_size \(patchSize)") }
         try check("in_chans", inChans, 1...Limits.channels)
+        if (pixelMean == nil) != (pixelStd == nil) { try fail("pixel_mean and pixel_std go together (one is missing)") }
+        if let m = pixelMean, let s = pixelStd {
+            guard m.count == 3, s.count == 3 else { try fail("pixel_mean and pixel_std need 3 values each (R, G, B), have \(m.count) and \(s.count)") }
+            for (i, v) in m.enumerated() { try check("pixel_mean[\(i)]", v, -1...2) }
+            for (i, v) in s.enumerated() where !(v.isFinite && v > 1e-6 && v <= 10) { try fail("pixel_std[\(i)] \(v) is outside the allowed range (1e-6, 10]") }
+        }
         try check("embed_dim", embedDim, 4...Limits.width)
         try check("depth", depth, 1...Limits.depth)
         try check("num_heads", numHeads, 1...embedDim)

@@ -26,7 +26,12 @@ public enum EncoderGraph {
         var meta = Onnx_StringStringEntryProto()
         meta.key = "rmae_config"
         meta.value = String(decoding: try JSONEncoder().encode(model.config), as: UTF8.self)
-        m.metadataProps = [meta]
+        // What a consumer needs to feed it: x = (v / 255 − mean) / std per channel.
+        var mean = Onnx_StringStringEntryProto(), std = Onnx_StringStringEntryProto()
+        (mean.key, std.key) = ("pixel_mean", "pixel_std")
+        mean.value = "\(model.config.pixelMean ?? [0.485, 0.456, 0.406])"
+        std.value = "\(model.config.pixelStd ?? [0.229, 0.224, 0.225])"
+        m.metadataProps = [meta, mean, std]
         return try m.serializedData()
     }
 

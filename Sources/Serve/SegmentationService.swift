@@ -64,7 +64,7 @@ public actor SegmentationService {
         }
         guard photo.width > 0, photo.height > 0 else { throw ServeError(.badRequest, "the image is empty") }
         let id = UUID().uuidString.lowercased()
-        images[id] = Entry(view: ModelImage(photo, size: config.imgSize))
+        images[id] = Entry(view: ModelImage(photo, size: config.imgSize, normalization: config.normalization))
         order.append(id)
         while order.count > capacity { images[order.removeFirst()] = nil }
         return ImageInfo(id: id, width: photo.width, height: photo.height, size: config.imgSize,

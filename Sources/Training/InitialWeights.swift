@@ -76,8 +76,13 @@ public struct InitialWeights {
     static func huggingFace(folder: URL, weights given: [URL]? = nil) throws -> InitialWeights {
         let configURL = folder.appendingPathComponent("config.json")
         let hfConfig = try HuggingFaceViTMAE.readConfig(configURL)
-        let config: ModelConfig
-        do { config = try hfConfig.modelConfig() } catch {
+        var config: ModelConfig
+        do {
+            config = try hfConfig.modelConfig()
+            if let (mean, std) = try HuggingFaceViTMAE.readNormalization(folder.appendingPathComponent("preprocessor_config.json")) {
+                (config.pixelMean, config.pixelStd) = (mean, std)
+            }
+        } catch {
             throw InitialWeightsError(description: "\(configURL.path): \(error)")
         }
         var files = given ?? []

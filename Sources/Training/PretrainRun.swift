@@ -29,6 +29,7 @@ public enum PretrainRun {
     public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: String?, strictInit: Bool = false,
                            synchronizer: GradientSynchronizer? = nil,
                            log rawLog: @escaping (String) -> Void) throws -> RunSummary {
+        var config = config
         try config.validate()
         let rank = synchronizer?.rank ?? 0, worldSize = synchronizer?.size ?? 1
         let log: (String) -> Void = { if rank == 0 { rawLog($0) } }
@@ -48,7 +49,7 @@ public enum PretrainRun {
             }
             imagesURL = demo
         }
-        let m = config.model
+        var m = config.model
         let regionSource: RegionSource
         if m.numRegion == 0 {
             regionSource = .none
@@ -68,10 +69,16 @@ public enum PretrainRun {
         } else {
             dataset = try Dataset(images: imagesURL, regions: regionSource, validationFraction: config.valFraction)
         }
+        // The input normalisation, recorded with the model (a resumed run keeps the one it recorded).
+        if resume == nil && m.pixelMean == nil {
+            config.model = try normalizationRecorded(in: config, images: dataset.train.map(\.image), log: log)
+            m = config.model
+        }
         let sampleType = LoaderOptions.RegionSampleType(rawValue: m.regionSampleType) ?? .random
-        let options = LoaderOptions(imageSize: m.imgSize, patchSize: m.patchSize, numRegions: m.numRegion,
+        var options = LoaderOptions(imageSize: m.imgSize, patchSize: m.patchSize, numRegions: m.numRegion,
                                     regionMaskRatio: m.regionMaskRatio, regionSampleType: sampleType,
                                     globalBatchSize: config.batchSize, workers: config.numWorkers, prefetch: 4, train: true)
+        options.normalization = m.normalization
         let start = try resume.map { try LoaderBatches.position(from: $0.dataPosition) } ?? LoaderPosition(epoch: 0, batch: 0)
         log("data: \(dataset.train.count) training and \(dataset.validation.count) validation images from \(imagesURL.path)"
             + (m.numRegion > 0 ? ", regions: \(config.regions == "auto" ? "FH (auto, cached in \(runDirectory.path)/regions)" : config.regions)" : ""))
@@ -114,5 +121,36 @@ public enum PretrainRun {
                               to: runDirectory.appendingPathComponent("model_final.safetensors"))
         pictures.write(trainer, log: log)
         return summary
+    }
+
+    /// The model configuration with the run's `normalization` recorded: ImageNet's (nothing recorded), the
+    /// explicit values, or (`auto`) the statistics of up to 512 training images spread over the set, measured
+    /// with progress; unreadable images are skipped.
+    static func normalizationRecorded(in config: TrainingConfig, images: [URL], log: (String) -> Void) throws -> ModelConfig {
+        switch config.normalization {
+        case "imagenet":
+            return config.model
+        case "auto":
+            let count = min(images.count, 512)
+            guard count > 0 else { throw ConfigurationError(description: "normalization auto: no training images to measure") }
+            let progress = ProgressReporter(label: "normalization auto", total: count, unit: "images")
+            var statistics = ImageStatistics()
+            for i in 0..<count {
+                let url = images[i * images.count / count]
+                if let image = try? ImageDecoder.decode(contentsOf: url) { statistics.add(image.pixels) }
+                progress.advance()
+            }
+            progress.finish()
+            guard let n = statistics.normalization else {
+                throw ConfigurationError(description: "normalization auto: the sampled images have a constant channel (std 0); give M,M,M/S,S,S")
+            }
+            func f(_ v: [Float]) -> String { v.map { String(format: "%.4f", $0) }.joined(separator: ", ") }
+            log("normalization: measured on \(count) training images: mean \(f(n.mean)), std \(f(n.std)) (ImageNet: mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225)")
+            return config.model.recording(n)
+        default:
+            let (mean, std) = try TrainingConfig.explicitNormalization(config.normalization)
+            log("normalization: mean \(mean), std \(std) (given)")
+            return config.model.recording(ImageNormalization(mean: mean.map(Float.init), std: std.map(Float.init)))
+        }
     }
 }

@@ -14,6 +14,10 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Regions: `auto` (FH computed and cached), `coco:FILE.json` (COCO-format instance masks, e.g. SAM),
     /// `png:DIR` (PNG instance maps, 0 = none), or a folder of FH `.npy` stacks parallel to the images.
     public var regions = "auto"
+    /// Input normalisation: `imagenet` (the official one), `auto` (per-channel mean and std measured on up to
+    /// 512 training images at the start of the run) or explicit `M,M,M/S,S,S` in [0, 1] units. Whichever is
+    /// used is recorded as `model.pixel_mean` / `model.pixel_std` and travels with the weights.
+    public var normalization = "imagenet"
     /// Run directory (checkpoints, metrics, config, pictures).
     public var out = "runs/demo"
     /// Global batch of one micro-step, all ranks together (an update sees batch_size × accum_iter images).
@@ -70,7 +74,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case preset, model, data, regions, out, lr, blr, steps, epochs, seed
+        case preset, model, data, regions, normalization, out, lr, blr, steps, epochs, seed
         case batchSize = "batch_size", accumIter = "accum_iter", weightDecay = "weight_decay"
         case beta1, beta2, warmupSteps = "warmup_steps", warmupEpochs = "warmup_epochs", clipGrad = "clip_grad"
         case numWorkers = "num_workers", valFraction = "val_fraction", valImages = "val_images", valEvery = "val_every"
@@ -108,7 +112,7 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             model = try JSONDecoder().decode(ModelConfig.self, from: JSONSerialization.data(withJSONObject: merged))
         }
         if c.contains(.data) { data = try c.decodeIfPresent(String.self, forKey: .data) }
-        try get(.regions, &regions); try get(.out, &out); try get(.batchSize, &batchSize); try get(.accumIter, &accumIter)
+        try get(.regions, &regions); try get(.normalization, &normalization); try get(.out, &out); try get(.batchSize, &batchSize); try get(.accumIter, &accumIter)
         try get(.blr, &blr)
         if c.contains(.lr) { lr = try c.decodeIfPresent(Double.self, forKey: .lr) }
         try get(.weightDecay, &weightDecay); try get(.beta1, &beta1); try get(.beta2, &beta2)
@@ -134,6 +138,20 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     /// Checks values a run cannot start with: every number against its allowed range (the message names the
     /// key, the value and the range), then the model (``ModelConfig/validate()``). YAML files, `key=value`
     /// overrides and checkpoint metadata all pass through here (decoding calls it).
+    /// `M,M,M/S,S,S` as mean and std; errors say what is wrong.
+    public static func explicitNormalization(_ text: String) throws -> (mean: [Double], std: [Double]) {
+        let halves = text.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = halves.map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) } }
+        guard halves.count == 2, parts.allSatisfy({ $0.count == 3 && $0.allSatisfy { $0 != nil } }) else {
+            throw ConfigurationError(description: "normalization '\(text)' is not imagenet, auto or M,M,M/S,S,S (three means / three stds in [0, 1] units)")
+        }
+        let mean = parts[0].map { $0! }, std = parts[1].map { $0! }
+        guard mean.allSatisfy({ $0.isFinite && $0 >= -1 && $0 <= 2 }), std.allSatisfy({ $0.isFinite && $0 > 1e-6 && $0 <= 10 }) else {
+            throw ConfigurationError(description: "normalization '\(text)': means must lie in [-1, 2] and stds in (1e-6, 10]")
+        }
+        return (mean, std)
+    }
+
     public func validate() throws {
         func fail(_ s: String) throws -> Never { throw ConfigurationError(description: s) }
         func check(_ key: String, _ value: Int, _ range: ClosedRange<Int>) throws {
@@ -143,6 +161,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
             if !value.isFinite || !range.contains(value) || (open && value == range.upperBound) {
                 try fail("\(key) \(value) is outside the allowed range [\(range.lowerBound), \(range.upperBound)\(open ? ")" : "]")")
             }
+        }
+        if normalization != "imagenet" && normalization != "auto" {
+            do { _ = try Self.explicitNormalization(normalization) } catch { try fail("\(error)") }
         }
         if ModelPresets.config(named: preset) == nil {
             try fail("preset '\(preset)' is unknown (known: \(ModelPresets.names.joined(separator: ", ")))")

@@ -1,3 +1,4 @@
+import Data
 import Engine
 import Foundation
 import Regions
@@ -7,7 +8,8 @@ import Regions
 ///
 /// The resize is the data pipeline's antialiased bicubic (`RGBImage.resized`), straight to `S × S` (the
 /// aspect ratio is not kept, so every input pixel has a place in the model's view). Normalisation is
-/// `(v / 255 − mean[c]) / std[c]` with the ImageNet statistics (REFERENCE.md §11.2).
+/// `(v / 255 − mean[c]) / std[c]` with the model's statistics (``ModelConfig/normalization``; ImageNet's by
+/// default, REFERENCE.md §11.2).
 public struct ModelImage: Sendable {
     /// Columns and rows of the input image.
     public let inputWidth: Int, inputHeight: Int
@@ -19,23 +21,24 @@ public struct ModelImage: Sendable {
     /// - Parameters:
     ///   - image: the photo as decoded.
     ///   - size: the model's `img_size` (S).
-    public init(_ image: RGBImage, size: Int) {
+    ///   - normalization: the model's (``ModelConfig/normalization``).
+    public init(_ image: RGBImage, size: Int, normalization: ImageNormalization) {
         inputWidth = image.width
         inputHeight = image.height
         resized = image.width == size && image.height == size ? image : image.resized(width: size, height: size)
-        tensor = Self.normalized(resized)
+        tensor = Self.normalized(resized, normalization)
     }
 
     /// S.
     public var size: Int { resized.width }
 
     /// HWC bytes → `[1, 3, H, W]` with `x[c] = (v / 255 − mean[c]) / std[c]`.
-    public static func normalized(_ image: RGBImage) -> Tensor {
+    public static func normalized(_ image: RGBImage, _ normalization: ImageNormalization) -> Tensor {
         let plane = image.width * image.height
         var values = [Float](repeating: 0, count: 3 * plane)
         for i in 0..<plane {
             for c in 0..<3 {
-                values[c * plane + i] = (Float(image.pixels[3 * i + c]) / 255 - TensorImages.mean[c]) / TensorImages.std[c]
+                values[c * plane + i] = normalization.value(image.pixels[3 * i + c], channel: c)
             }
         }
         return Tensor(shape: [1, 3, image.height, image.width], values)

@@ -57,11 +57,11 @@ public enum ReconstructionGrid {
                 }
             }
             func image(_ v: [Float]) -> RGBImage {
-                TensorImages.rgb(Tensor(shape: [1, n, m], v).unpatchified(patch: p, channels: 3))
+                TensorImages.rgb(Tensor(shape: [1, n, m], v).unpatchified(patch: p, channels: 3), normalization: config.normalization)
             }
             tiles.append(image(masked))
             if hasPixels { tiles.append(image(pasted)) }
-            let original = TensorImages.rgb(images, index: bi)
+            let original = TensorImages.rgb(images, index: bi, normalization: config.normalization)
             tiles.append(original)
             if hasRegions, let regions, let logits = output.predRegion {
                 let k = regions.shape[1], r = min(shown, k - 1)

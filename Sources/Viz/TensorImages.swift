@@ -1,22 +1,19 @@
+import Data
 import Engine
 import Regions
 
 /// Conversions from tensors to pictures.
 public enum TensorImages {
-    /// ImageNet normalisation constants (REFERENCE.md §11.2).
-    public static let mean: [Float] = [0.485, 0.456, 0.406]
-    public static let std: [Float] = [0.229, 0.224, 0.225]
-
     /// A normalised `[3, H, W]` image (or element `index` of a `[B, 3, H, W]` batch) back to RGB8:
-    /// `x·std + mean`, clamped to [0, 1].
-    public static func rgb(_ t: Tensor, index: Int = 0) -> RGBImage {
+    /// `x·std + mean` with the normalisation it was made with, clamped to [0, 1].
+    public static func rgb(_ t: Tensor, index: Int = 0, normalization: ImageNormalization) -> RGBImage {
         let (h, w) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
         let v = t.scalars
         let base = index * 3 * h * w
         var px = [UInt8](repeating: 0, count: h * w * 3)
         for c in 0..<3 {
             for i in 0..<(h * w) {
-                px[i * 3 + c] = byte(v[base + c * h * w + i] * std[c] + mean[c])
+                px[i * 3 + c] = byte(normalization.denormalized(v[base + c * h * w + i], channel: c))
             }
         }
         return RGBImage(width: w, height: h, pixels: px)

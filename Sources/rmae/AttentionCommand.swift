@@ -22,7 +22,7 @@ struct AttentionCommand: ParsableCommand {
         let c = model.config
         let photo = try ModelLoading.image(image)
         let (x, y) = try ModelLoading.point(query, width: photo.width, height: photo.height, option: "--query")
-        let view = ModelImage(photo, size: c.imgSize)
+        let view = ModelImage(photo, size: c.imgSize, normalization: c.normalization)
         let patch = view.patch(x: x, y: y, patchSize: c.patchSize)
         let map = AttentionMap(model: model, image: view.tensor, queryPatch: patch)
         let title = "LAST BLOCK ATTENTION, QUERY (\(Int(x)),\(Int(y))) = PATCH (\(patch % c.gridSize),\(patch / c.gridSize))"

@@ -36,7 +36,7 @@ struct ProbeCommand: ParsableCommand {
             throw ValidationError("\(dir): fewer than 2 image_NNN.png with a matching mask_NNN.png")
         }
         func note(_ s: String) { FileHandle.standardError.write(Data("probe: \(s)\n".utf8)) }
-        let images = try LinearProbe.images(in: folder, size: model.config.imgSize)
+        let images = try LinearProbe.images(in: folder, size: model.config.imgSize, normalization: model.config.normalization)
         note("\(images.count) images from \(folder.path), encoder \(model.config.embedDim)×\(model.config.depth) from \(source.path)")
         let report = try LinearProbe(seed: seed, l2: l2).run(model: model, positions: positions, images: images, progress: note)
         print("probe: \(source.path)")

@@ -31,7 +31,7 @@ struct SegmentCommand: ParsableCommand {
         let c = model.config
         guard c.hasRegionBranch else { throw ValidationError("--checkpoint: an MAE model has no region branch to segment with") }
         let photo = try ModelLoading.image(image)
-        let view = ModelImage(photo, size: c.imgSize)
+        let view = ModelImage(photo, size: c.imgSize, normalization: c.normalization)
         let prompt: SegmentationPrompt
         if let points {
             let parsed = try points.split(separator: ";").map {

@@ -35,7 +35,7 @@ struct VisualizeCommand: ParsableCommand {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var rng = RandomGenerator(seed: seed, stream: .masking)
         for path in images {
-            let view = ModelImage(try ModelLoading.image(path), size: c.imgSize)
+            let view = ModelImage(try ModelLoading.image(path), size: c.imgSize, normalization: c.normalization)
             var regions: Tensor?
             if c.hasRegionBranch {
                 let photo = try ModelLoading.image(path)

@@ -12,7 +12,7 @@ struct AlignmentTests {
     /// Output pixel colours (0…255) of channel c from a normalised `[3, side, side]` slot.
     static func colour(_ image: [Float], side: Int, y: Int, x: Int) -> [Int] {
         (0..<3).map { c in
-            Int(((image[c * side * side + y * side + x] * ImageNormalization.std[c] + ImageNormalization.mean[c]) * 255).rounded())
+            Int(((image[c * side * side + y * side + x] * ImageNormalization.imagenet.std[c] + ImageNormalization.imagenet.mean[c]) * 255).rounded())
         }
     }
 

@@ -139,7 +139,7 @@ struct DataLoaderTests {
         let picture = try ImageDecoder.decode(contentsOf: set.validation[0].image)
         let pixels = BicubicResampler.resize(picture, crop: .whole(width: picture.width, height: picture.height), width: 32, height: 32)
         var expected = [Float](repeating: 0, count: 3 * 32 * 32)
-        expected.withUnsafeMutableBufferPointer { ImageNormalization.write(pixels, width: 32, height: 32, flipped: false, into: $0.baseAddress!) }
+        expected.withUnsafeMutableBufferPointer { ImageNormalization.imagenet.write(pixels, width: 32, height: 32, flipped: false, into: $0.baseAddress!) }
         #expect(Array(batch.images.scalars.prefix(3 * 32 * 32)) == expected)
     }
 }

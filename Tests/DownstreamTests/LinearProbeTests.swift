@@ -56,7 +56,7 @@ import Viz
                 for c in 0..<3 { pixels[at + c] = UInt8(rgb[c]) }
                 mask[y * s + x] = foreground[patch] ? 1 : 0
             } }
-            return LinearProbe.Image(name: "image_\(i)", view: ModelImage.normalized(RGBImage(width: s, height: s, pixels: pixels)),
+            return LinearProbe.Image(name: "image_\(i)", view: ModelImage.normalized(RGBImage(width: s, height: s, pixels: pixels), .imagenet),
                                      foreground: mask)
         }
     }

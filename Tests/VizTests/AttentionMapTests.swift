@@ -7,7 +7,7 @@ import TestSupport
 @Suite struct AttentionMapTests {
     @Test func mapsAreProbabilityRowsOfTheQueryPatch() throws {
         let model = try InferenceFixtures.model()
-        let image = ModelImage(InferenceFixtures.photo(width: 32, height: 32, box: (4, 4, 16, 16)), size: 32).tensor
+        let image = ModelImage(InferenceFixtures.photo(width: 32, height: 32, box: (4, 4, 16, 16)), size: 32, normalization: .imagenet).tensor
         let map = AttentionMap(model: model, image: image, queryPatch: 6)
         #expect(map.gridSize == 4 && map.queryPatch == 6)
         #expect(map.heads.count == 2 && map.heads.allSatisfy { $0.count == 16 })
@@ -38,7 +38,7 @@ import TestSupport
     @Test func pictureHasAPanelPerHeadPlusTheMeanAndMarksTheQuery() throws {
         let model = try InferenceFixtures.model()
         let photo = InferenceFixtures.photo(width: 32, height: 32, box: (4, 4, 16, 16))
-        let map = AttentionMap(model: model, image: ModelImage(photo, size: 32).tensor, queryPatch: 5)
+        let map = AttentionMap(model: model, image: ModelImage(photo, size: 32, normalization: .imagenet).tensor, queryPatch: 5)
         let canvas = AttentionPicture.render(map, photo: photo, queryPixel: (12, 12), patchSize: 8, title: "T")
         let tile = max(32, Canvas.textWidth("MAX 0.000") + 2)
         #expect(canvas.width == 4 + 3 * (tile + 4))

@@ -6,7 +6,7 @@ import TestSupport
 @testable import Viz
 
 @Suite struct InteractiveSegmentationTests {
-    static let view = ModelImage(InferenceFixtures.photo(width: 64, height: 64, box: (8, 8, 30, 24)), size: 32)
+    static let view = ModelImage(InferenceFixtures.photo(width: 64, height: 64, box: (8, 8, 30, 24)), size: 32, normalization: .imagenet)
 
     @Test func pointsBecomeDistinctWholePatches() {
         let prompt = SegmentationPrompt.points([(x: 20, y: 20), (x: 22, y: 23), (x: 40, y: 20)], image: Self.view, patchSize: 8)

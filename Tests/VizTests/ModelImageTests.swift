@@ -7,14 +7,14 @@ import TestSupport
 @Suite struct ModelImageTests {
     @Test func normalisationRoundTripsThroughTheRGBConversion() {
         let photo = InferenceFixtures.photo(width: 32, height: 32, box: (8, 8, 12, 10))
-        let view = ModelImage(photo, size: 32)
+        let view = ModelImage(photo, size: 32, normalization: .imagenet)
         #expect(view.tensor.shape == [1, 3, 32, 32])
         #expect(view.resized == photo)
-        #expect(TensorImages.rgb(view.tensor) == photo)
+        #expect(TensorImages.rgb(view.tensor, normalization: .imagenet) == photo)
     }
 
     @Test func resizesToTheModelViewAndKeepsTheInputSize() {
-        let view = ModelImage(InferenceFixtures.photo(width: 64, height: 48, box: (0, 0, 10, 10)), size: 32)
+        let view = ModelImage(InferenceFixtures.photo(width: 64, height: 48, box: (0, 0, 10, 10)), size: 32, normalization: .imagenet)
         #expect((view.inputWidth, view.inputHeight, view.size) == (64, 48, 32))
         #expect(view.tensor.shape == [1, 3, 32, 32])
         let values = view.tensor.scalars
@@ -26,7 +26,7 @@ import TestSupport
     ])
     func inputPixelsMapToPatches(x: Double, y: Double, patch: Int) {
         // 64×48 input, 32 px model view, patch 8: model x = x/2, model y = y·2/3.
-        let view = ModelImage(InferenceFixtures.photo(width: 64, height: 48, box: (0, 0, 1, 1)), size: 32)
+        let view = ModelImage(InferenceFixtures.photo(width: 64, height: 48, box: (0, 0, 1, 1)), size: 32, normalization: .imagenet)
         #expect(view.patch(x: x, y: y, patchSize: 8) == patch)
     }
 

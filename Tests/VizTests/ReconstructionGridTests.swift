@@ -17,7 +17,7 @@ import Viz
         let canvas = ReconstructionGrid.render(images: images, regions: regions, output: out, config: c)
         #expect(canvas.width > 7 * 16 && canvas.height >= 2 * 16)
         // The original tile (third column) is the de-normalised image.
-        let original = TensorImages.rgb(images, index: 0)
+        let original = TensorImages.rgb(images, index: 0, normalization: .imagenet)
         let tile = max(16, Canvas.textWidth("RECONSTRUCTION") + 4), gap = 4, top = 14
         let x0 = gap + 2 * (tile + gap)
         for (y, x) in [(0, 0), (5, 7), (15, 15)] {
