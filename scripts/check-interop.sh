@@ -4,7 +4,7 @@
 #   pip install transformers timm onnx onnxruntime        (torch: see ../shared/bench/README.md)
 #   bash scripts/check-interop.sh [WORK_DIR]     (default: a temporary folder, removed afterwards; PYTHON=… picks the interpreter)
 #   bash scripts/check-interop.sh --probe        (exit 0 when the packages import, 2 with the reason when not)
-# Trains a small rmae MAE run (20 updates of the demo preset without regions) to export, then runs
+# Trains two small rmae MAE runs (20 updates of the demo preset without regions; RGB and grey) to export, then runs
 # scripts/interop/check_interop.py: one `check=... ok=true|false` line per comparison, exit 1 on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +28,11 @@ fi
 work=${1:-}
 if [ -z "$work" ]; then work=$(mktemp -d); trap 'rm -rf "$work"' EXIT; fi
 mkdir -p "$work"
-if [ ! -f "$work/mae-run/model_final.safetensors" ]; then
-  "$rmae" pretrain --out "$work/mae-run" model.num_region=0 steps=20 val_every=20 checkpoint_every=20 > "$work/pretrain.log" 2>&1 \
-    || { cat "$work/pretrain.log" >&2; exit 1; }
-fi
-"$python" scripts/interop/check_interop.py --rmae "$rmae" --run "$work/mae-run" --work "$work"
+for run in mae-run:3 mae-grey:1; do
+  name=${run%%:*} channels=${run##*:}
+  if [ ! -f "$work/$name/model_final.safetensors" ]; then
+    "$rmae" pretrain --out "$work/$name" model.num_region=0 model.in_chans="$channels" steps=20 val_every=20 checkpoint_every=20 \
+      > "$work/$name.log" 2>&1 || { cat "$work/$name.log" >&2; exit 1; }
+  fi
+done
+"$python" scripts/interop/check_interop.py --rmae "$rmae" --run "$work/mae-run" --grey-run "$work/mae-grey" --work "$work"

@@ -136,8 +136,8 @@ final class BatchProducer: @unchecked Sendable {
         let order = order(epoch: position.epoch)
         let options = augmenter.options
         let (side, k, b) = (options.imageSize, options.numRegions, localBatch)
-        let plane = side * side
-        var images = Tensor.zeros([b, 3, side, side])
+        let plane = side * side, channels = options.normalization.channels
+        var images = Tensor.zeros([b, channels, side, side])
         var regions = Tensor.zeros(k > 0 ? [b, k, side, side] : [0])
         var ids: [[Int]] = []
         var paths: [String] = []
@@ -149,7 +149,7 @@ final class BatchProducer: @unchecked Sendable {
                     let (index, sample) = try loadOrReplace(order[g], using: &rng)
                     let shuffle = augmenter.process(
                         sample.image, maps: sample.regions, using: &rng,
-                        image: image.baseAddress! + i * 3 * plane,
+                        image: image.baseAddress! + i * channels * plane,
                         regions: k > 0 ? region.baseAddress! + i * k * plane : nil)
                     if let shuffle { ids.append(shuffle) }
                     paths.append(samples[index].path)

@@ -81,7 +81,7 @@ public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
 
     /// This rank's share of update `u`: normalised images `[b, 3, S, S]` and `b·S²` class ids.
     public func batch(update u: Int) throws -> (images: Tensor, labels: [Int32]) {
-        let local = globalBatch / worldSize, s = augmentation.size, plane = 3 * s * s
+        let local = globalBatch / worldSize, s = augmentation.size, plane = augmentation.normalization.channels * s * s
         var values = [Float](repeating: 0, count: local * plane)
         var labels = [Int32](repeating: 0, count: local * s * s)
         let failure = Mutex<SegmentationDataError?>(nil)
@@ -105,6 +105,6 @@ public final class FinetuneBatches: FinetuneBatchSource, @unchecked Sendable {
             }
         }
         if let error = failure.withLock({ $0 }) { throw error }
-        return (Tensor(shape: [local, 3, s, s], values), labels)
+        return (Tensor(shape: [local, augmentation.normalization.channels, s, s], values), labels)
     }
 }

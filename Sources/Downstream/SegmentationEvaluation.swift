@@ -12,14 +12,15 @@ public enum SegmentationEvaluation {
         let s = model.config.imgSize, c = model.config.classes
         let normalization = model.config.normalization
         let augmentation = SegmentationAugmentation(size: s, normalization: normalization)
-        var values = [Float](repeating: 0, count: images.count * 3 * s * s)
+        let ch = normalization.channels
+        var values = [Float](repeating: 0, count: images.count * ch * s * s)
         values.withUnsafeMutableBufferPointer { out in
             for (i, image) in images.enumerated() {
                 normalization.write(augmentation.evaluationPixels(image), width: s, height: s, flipped: false,
-                                    into: out.baseAddress! + i * 3 * s * s)
+                                    into: out.baseAddress! + i * ch * s * s)
             }
         }
-        let batch = Tensor(shape: [images.count, 3, s, s], values)
+        let batch = Tensor(shape: [images.count, ch, s, s], values)
         let scores = withoutGradient { model(batch) }   // [B, s, s, C]
         return images.enumerated().map { i, image in
             let one = scores.slice(alongAxis: 0, i..<(i + 1))

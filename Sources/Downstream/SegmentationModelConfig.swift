@@ -40,7 +40,7 @@ public struct SegmentationModelConfig: Codable, Sendable, Equatable {
     /// The input normalisation the encoder was pre-trained with.
     public var normalization: ImageNormalization {
         var m = ModelConfig()
-        (m.pixelMean, m.pixelStd) = (pixelMean, pixelStd)
+        (m.pixelMean, m.pixelStd, m.inChans) = (pixelMean, pixelStd, inChans)
         return m.normalization
     }
 

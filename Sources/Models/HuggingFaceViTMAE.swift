@@ -125,7 +125,8 @@ public enum HuggingFaceViTMAE {
         let json: [String: Any] = [
             "image_processor_type": "ViTImageProcessor", "do_resize": true, "size": ["height": model.imgSize, "width": model.imgSize],
             "resample": 3, "do_rescale": true, "rescale_factor": 1.0 / 255, "do_normalize": true,
-            "image_mean": model.pixelMean ?? [0.485, 0.456, 0.406], "image_std": model.pixelStd ?? [0.229, 0.224, 0.225],
+            "image_mean": model.pixelMean ?? (model.inChans == 1 ? [0.449] : [0.485, 0.456, 0.406]),
+            "image_std": model.pixelStd ?? (model.inChans == 1 ? [0.226] : [0.229, 0.224, 0.225]),
         ]
         return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
     }
@@ -138,10 +139,11 @@ public enum HuggingFaceViTMAE {
             throw HuggingFaceError(description: "\(url.path) is not a JSON object")
         }
         guard let mean = json["image_mean"] as? [Double], let std = json["image_std"] as? [Double] else { return nil }
-        guard mean.count == 3, std.count == 3, std.allSatisfy({ $0 > 0 }) else {
-            throw HuggingFaceError(description: "\(url.path): image_mean \(mean) / image_std \(std) are not 3 values each with positive stds")
+        guard mean.count == 3 || mean.count == 1, std.count == mean.count, std.allSatisfy({ $0 > 0 }) else {
+            throw HuggingFaceError(description: "\(url.path): image_mean \(mean) / image_std \(std) are not 1 or 3 values each with positive stds")
         }
-        let imagenet = zip(mean + std, [0.485, 0.456, 0.406, 0.229, 0.224, 0.225]).allSatisfy { abs($0 - $1) < 1e-6 }
+        let reference = mean.count == 3 ? [0.485, 0.456, 0.406, 0.229, 0.224, 0.225] : [0.449, 0.226]
+        let imagenet = zip(mean + std, reference).allSatisfy { abs($0 - $1) < 1e-6 }
         return imagenet ? nil : (mean, std)
     }
 

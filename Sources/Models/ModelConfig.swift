@@ -123,7 +123,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         try check("in_chans", inChans, 1...Limits.channels)
         if (pixelMean == nil) != (pixelStd == nil) { try fail("pixel_mean and pixel_std go together (one is missing)") }
         if let m = pixelMean, let s = pixelStd {
-            guard m.count == 3, s.count == 3 else { try fail("pixel_mean and pixel_std need 3 values each (R, G, B), have \(m.count) and \(s.count)") }
+            guard m.count == inChans, s.count == inChans else { try fail("pixel_mean and pixel_std need in_chans (\(inChans)) values each, have \(m.count) and \(s.count)") }
             for (i, v) in m.enumerated() { try check("pixel_mean[\(i)]", v, -1...2) }
             for (i, v) in s.enumerated() where !(v.isFinite && v > 1e-6 && v <= 10) { try fail("pixel_std[\(i)] \(v) is outside the allowed range (1e-6, 10]") }
         }
@@ -194,6 +194,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 /// A configuration problem, naming the field.
 public struct ModelConfigError: Error, CustomStringConvertible {
     public let description: String
+    public init(description: String) { self.description = description }
 }
 
 /// The region-branch designs of the paper (App. A): regions as a sequence of queries (official), as channels

@@ -29,8 +29,9 @@ public enum EncoderGraph {
         // What a consumer needs to feed it: x = (v / 255 − mean) / std per channel.
         var mean = Onnx_StringStringEntryProto(), std = Onnx_StringStringEntryProto()
         (mean.key, std.key) = ("pixel_mean", "pixel_std")
-        mean.value = "\(model.config.pixelMean ?? [0.485, 0.456, 0.406])"
-        std.value = "\(model.config.pixelStd ?? [0.229, 0.224, 0.225])"
+        let grey = model.config.inChans == 1
+        mean.value = "\(model.config.pixelMean ?? (grey ? [0.449] : [0.485, 0.456, 0.406]))"
+        std.value = "\(model.config.pixelStd ?? (grey ? [0.226] : [0.229, 0.224, 0.225]))"
         m.metadataProps = [meta, mean, std]
         return try m.serializedData()
     }

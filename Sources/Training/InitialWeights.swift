@@ -140,6 +140,28 @@ public struct InitialWeights {
         }
     }
 
+    /// timm's `adapt_input_conv` for RGB weights `[O, 3, p, p]`: one channel sums the three; C channels tile
+    /// them and scale by 3 / C.
+    static func adaptInputConv(_ w: Tensor, channels: Int) -> Tensor {
+        let (o, p2) = (w.shape[0], w.shape[2] * w.shape[3])
+        let v = w.scalars
+        var out = [Float](repeating: 0, count: o * channels * p2)
+        for i in 0..<o {
+            for c in 0..<channels {
+                for k in 0..<p2 {
+                    let value: Float
+                    if channels == 1 {
+                        value = v[(i * 3 + 0) * p2 + k] + v[(i * 3 + 1) * p2 + k] + v[(i * 3 + 2) * p2 + k]
+                    } else {
+                        value = v[(i * 3 + c % 3) * p2 + k] * (3 / Float(channels))
+                    }
+                    out[(i * channels + c) * p2 + k] = value
+                }
+            }
+        }
+        return Tensor(shape: [o, channels, w.shape[2], w.shape[3]], out)
+    }
+
     /// `model` with every parameter the file holds. Shapes must agree (a different patch size, width or
     /// channel count is an error saying which); a different image size is fine. `strict`: the file must hold
     /// every parameter of the model and nothing else. `fileTables`: the file's frozen position tables are used
@@ -152,6 +174,22 @@ public struct InitialWeights {
         var parameters: [String: Tensor] = [:]
         for (name, current) in model.namedParameters() {
             guard let t = tensors[name] else { report.initialised.append(name); continue }
+            // RGB weights into a model of another channel count: timm's adapt_input_conv for the patch
+            // embedding; the pixel decoder's output predicts other channels and starts fresh.
+            if name == "patch_embed.proj.weight", t.rank == 4, current.rank == 4, t.shape[1] == 3, current.shape[1] != 3,
+               t.shape[0] == current.shape[0], t.shape[2...] == current.shape[2...] {
+                parameters[name] = Self.adaptInputConv(t, channels: current.shape[1])
+                report.loaded.append(name)
+                report.tables.append("patch_embed.proj.weight: RGB weights adapted to \(current.shape[1]) input channel(s) (timm's adapt_input_conv: \(current.shape[1] == 1 ? "summed over R, G, B" : "tiled and scaled by 3/\(current.shape[1])"))")
+                continue
+            }
+            let inChans = model.config.inChans
+            if name.hasPrefix("decoder_pred."), inChans != 3, t.shape.count == current.shape.count,
+               t.shape.dropFirst() == current.shape.dropFirst(), t.shape[0] * inChans == current.shape[0] * 3 {
+                report.initialised.append(name)
+                report.tables.append("\(name): predicts \(model.config.inChans) channel(s) here, RGB in the file: initialised afresh")
+                continue
+            }
             guard t.shape == current.shape else {
                 if name == "patch_embed.proj.weight", t.rank == 4 {
                     if t.shape[2] != current.shape[2] {

@@ -50,6 +50,7 @@ public enum PretrainRun {
             imagesURL = demo
         }
         var m = config.model
+        do { try m.checkImageChannels() } catch { throw ConfigurationError(description: "\(error)") }
         let regionSource: RegionSource
         if m.numRegion == 0 {
             regionSource = .none
@@ -134,7 +135,7 @@ public enum PretrainRun {
             let count = min(images.count, 512)
             guard count > 0 else { throw ConfigurationError(description: "normalization auto: no training images to measure") }
             let progress = ProgressReporter(label: "normalization auto", total: count, unit: "images")
-            var statistics = ImageStatistics()
+            var statistics = ImageStatistics(channels: config.model.inChans == 1 ? 1 : 3)
             for i in 0..<count {
                 let url = images[i * images.count / count]
                 if let image = try? ImageDecoder.decode(contentsOf: url) { statistics.add(image.pixels) }
@@ -145,10 +146,14 @@ public enum PretrainRun {
                 throw ConfigurationError(description: "normalization auto: the sampled images have a constant channel (std 0); give M,M,M/S,S,S")
             }
             func f(_ v: [Float]) -> String { v.map { String(format: "%.4f", $0) }.joined(separator: ", ") }
-            log("normalization: measured on \(count) training images: mean \(f(n.mean)), std \(f(n.std)) (ImageNet: mean 0.485, 0.456, 0.406, std 0.229, 0.224, 0.225)")
+            let reference = ImageNormalization.imagenet(channels: n.channels)!
+            log("normalization: measured on \(count) training images: mean \(f(n.mean)), std \(f(n.std)) (ImageNet: mean \(f(reference.mean)), std \(f(reference.std)))")
             return config.model.recording(n)
         default:
             let (mean, std) = try TrainingConfig.explicitNormalization(config.normalization)
+            guard mean.count == config.model.inChans else {
+                throw ConfigurationError(description: "normalization '\(config.normalization)' has \(mean.count) channel(s), the model in_chans \(config.model.inChans)")
+            }
             log("normalization: mean \(mean), std \(std) (given)")
             return config.model.recording(ImageNormalization(mean: mean.map(Float.init), std: std.map(Float.init)))
         }

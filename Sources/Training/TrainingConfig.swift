@@ -142,8 +142,9 @@ public struct TrainingConfig: Codable, Equatable, Sendable {
     public static func explicitNormalization(_ text: String) throws -> (mean: [Double], std: [Double]) {
         let halves = text.split(separator: "/", omittingEmptySubsequences: false)
         let parts = halves.map { $0.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) } }
-        guard halves.count == 2, parts.allSatisfy({ $0.count == 3 && $0.allSatisfy { $0 != nil } }) else {
-            throw ConfigurationError(description: "normalization '\(text)' is not imagenet, auto or M,M,M/S,S,S (three means / three stds in [0, 1] units)")
+        guard halves.count == 2, parts.allSatisfy({ ($0.count == 3 || $0.count == 1) && $0.allSatisfy { $0 != nil } }),
+              parts[0].count == parts[1].count else {
+            throw ConfigurationError(description: "normalization '\(text)' is not imagenet, auto, M,M,M/S,S,S or M/S (means / stds in [0, 1] units, one per input channel)")
         }
         let mean = parts[0].map { $0! }, std = parts[1].map { $0! }
         guard mean.allSatisfy({ $0.isFinite && $0 >= -1 && $0 <= 2 }), std.allSatisfy({ $0.isFinite && $0 > 1e-6 && $0 <= 10 }) else {

@@ -15,7 +15,7 @@ public struct ModelImage: Sendable {
     public let inputWidth: Int, inputHeight: Int
     /// The model's view, `S × S`.
     public let resized: RGBImage
-    /// `[1, 3, S, S]`, normalised.
+    /// `[1, C, S, S]`, normalised (C = 3, or 1 for a grey model).
     public let tensor: Tensor
 
     /// - Parameters:
@@ -32,16 +32,14 @@ public struct ModelImage: Sendable {
     /// S.
     public var size: Int { resized.width }
 
-    /// HWC bytes → `[1, 3, H, W]` with `x[c] = (v / 255 − mean[c]) / std[c]`.
+    /// HWC bytes → `[1, C, H, W]` with `x[c] = (v / 255 − mean[c]) / std[c]` (C = 1: the luma).
     public static func normalized(_ image: RGBImage, _ normalization: ImageNormalization) -> Tensor {
-        let plane = image.width * image.height
-        var values = [Float](repeating: 0, count: 3 * plane)
-        for i in 0..<plane {
-            for c in 0..<3 {
-                values[c * plane + i] = normalization.value(image.pixels[3 * i + c], channel: c)
-            }
+        let c = normalization.channels
+        var values = [Float](repeating: 0, count: c * image.width * image.height)
+        values.withUnsafeMutableBufferPointer {
+            normalization.write(image.pixels, width: image.width, height: image.height, flipped: false, into: $0.baseAddress!)
         }
-        return Tensor(shape: [1, 3, image.height, image.width], values)
+        return Tensor(shape: [1, c, image.height, image.width], values)
     }
 
     /// The model pixel `(column, row)` that shows input pixel `(x, y)`: `⌊x · S / W⌋`, clamped to the image.

@@ -32,7 +32,7 @@ public enum ReconstructionGrid {
 
         let patches = images.detached().patchified(patch: p).scalars          // (B, N, 3P)
         let mask = output.mask.scalars, regionMask = output.regionMask.scalars
-        let m = 3 * p * p
+        let m = config.inChans * p * p
         for bi in 0..<b {
             var tiles: [RGBImage] = []
             // masked input: masked patches set to 0 (the dataset mean colour after de-normalisation)
@@ -57,7 +57,7 @@ public enum ReconstructionGrid {
                 }
             }
             func image(_ v: [Float]) -> RGBImage {
-                TensorImages.rgb(Tensor(shape: [1, n, m], v).unpatchified(patch: p, channels: 3), normalization: config.normalization)
+                TensorImages.rgb(Tensor(shape: [1, n, m], v).unpatchified(patch: p, channels: config.inChans), normalization: config.normalization)
             }
             tiles.append(image(masked))
             if hasPixels { tiles.append(image(pasted)) }

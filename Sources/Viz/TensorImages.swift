@@ -4,16 +4,18 @@ import Regions
 
 /// Conversions from tensors to pictures.
 public enum TensorImages {
-    /// A normalised `[3, H, W]` image (or element `index` of a `[B, 3, H, W]` batch) back to RGB8:
-    /// `x·std + mean` with the normalisation it was made with, clamped to [0, 1].
+    /// A normalised `[C, H, W]` image (or element `index` of a `[B, C, H, W]` batch) back to RGB8:
+    /// `x·std + mean` with the normalisation it was made with, clamped to [0, 1] (one channel: grey).
     public static func rgb(_ t: Tensor, index: Int = 0, normalization: ImageNormalization) -> RGBImage {
         let (h, w) = (t.shape[t.rank - 2], t.shape[t.rank - 1])
         let v = t.scalars
-        let base = index * 3 * h * w
+        let channels = normalization.channels
+        let base = index * channels * h * w
         var px = [UInt8](repeating: 0, count: h * w * 3)
         for c in 0..<3 {
+            let source = min(c, channels - 1)
             for i in 0..<(h * w) {
-                px[i * 3 + c] = byte(normalization.denormalized(v[base + c * h * w + i], channel: c))
+                px[i * 3 + c] = byte(normalization.denormalized(v[base + source * h * w + i], channel: source))
             }
         }
         return RGBImage(width: w, height: h, pixels: px)

@@ -53,7 +53,7 @@ struct PretrainCommand: ParsableCommand {
             changed.append("\(key) \(m[keyPath: path]) -> \(file[keyPath: path])")
             m[keyPath: path] = file[keyPath: path]
         }
-        take("patch_size", \.patchSize); take("in_chans", \.inChans); take("embed_dim", \.embedDim); take("depth", \.depth)
+        take("patch_size", \.patchSize); take("embed_dim", \.embedDim); take("depth", \.depth)   // in_chans: the run's (its images)
         take("num_heads", \.numHeads); take("mlp_ratio", \.mlpRatio); take("layer_norm_eps", \.layerNormEps)
         let hasDecoder = weights.tensors["decoder_embed.weight"] != nil
         if hasDecoder {

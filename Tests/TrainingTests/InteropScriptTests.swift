@@ -39,7 +39,7 @@ struct InteropScriptTests {
         let out = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         p.waitUntilExit()
         let rows = out.split(separator: "\n").filter { $0.hasPrefix("check=") }
-        #expect(rows.count >= 16, "\(out)")
+        #expect(rows.count >= 21, "\(out)")
         for row in rows { #expect(row.contains("ok=true"), "\(row)") }
         #expect(p.terminationStatus == 0, "\(out)")
     }

@@ -123,26 +123,27 @@ def check_hf_in(rmae, work):
     report("hf-in-48px-loss", err(ours48["loss"].reshape(()), theirs48.loss))
 
 
-def check_hf_out(rmae, run, work):
+def check_hf_out(rmae, run, work, tag="hf-out"):
     """rmae export --format hf, loaded by transformers with no missing and no unexpected key."""
     from transformers import ViTMAEForPreTraining
-    folder = os.path.join(work, "hf_export")
+    folder = os.path.join(work, tag.replace("-", "_"))
     subprocess.run([rmae, "export", run, "--format", "hf", "--out", folder], check=True, stdout=subprocess.DEVNULL)
     model, info = ViTMAEForPreTraining.from_pretrained(folder, output_loading_info=True)
     model.eval()
     bad = {k: v for k, v in info.items() if v}
     keys_ok = not bad
     if not keys_ok:
-        failed.append("hf-out-keys")
-    print(f"check=hf-out-keys loading_info={json.dumps({k: list(v)[:5] for k, v in info.items()})} ok={'true' if keys_ok else 'false'}")
+        failed.append(f"{tag}-keys")
+    print(f"check={tag}-keys loading_info={json.dumps({k: list(v)[:5] for k, v in info.items()})} ok={'true' if keys_ok else 'false'}")
     cfg = model.config
     size, n = cfg.image_size, (cfg.image_size // cfg.patch_size) ** 2
     torch.manual_seed(1)
     pixels, noise = torch.randn(2, cfg.num_channels, size, size), torch.rand(2, n)
     theirs = hf_outputs(model, pixels, noise)
-    ours = rmae_forward(rmae, run, {"pixel_values": pixels, "noise": noise}, work, "hf_out")
-    report("hf-out-logits", err(ours["logits"], theirs.logits), f"image_size={size} layer_norm_eps={cfg.layer_norm_eps}")
-    report("hf-out-loss", err(ours["loss"].reshape(()), theirs.loss))
+    ours = rmae_forward(rmae, run, {"pixel_values": pixels, "noise": noise}, work, tag)
+    report(f"{tag}-logits", err(ours["logits"], theirs.logits),
+           f"image_size={size} num_channels={cfg.num_channels} layer_norm_eps={cfg.layer_norm_eps}")
+    report(f"{tag}-loss", err(ours["loss"].reshape(()), theirs.loss))
 
 
 def timm_model(img_size):
@@ -203,11 +204,11 @@ def check_timm_out(rmae, run, work):
     report("timm-out-forward_features", err(ours["last_hidden_state"], theirs), "(load_state_dict strict)")
 
 
-def check_onnx_out(rmae, run, work):
+def check_onnx_out(rmae, run, work, tag="onnx-out"):
     """rmae export --format onnx, checked by onnx and run by onnxruntime at two batch sizes (dynamic axis)."""
     import onnx
     import onnxruntime as ort
-    path = os.path.join(work, "encoder.onnx")
+    path = os.path.join(work, f"{tag}.onnx")
     subprocess.run([rmae, "export", run, "--format", "onnx", "--out", path], check=True, stdout=subprocess.DEVNULL)
     model = onnx.load(path)
     onnx.checker.check_model(model, full_check=True)
@@ -218,8 +219,8 @@ def check_onnx_out(rmae, run, work):
         torch.manual_seed(10 + batch)
         pixels = torch.randn(batch, shape[1], shape[2], shape[3])
         theirs = torch.from_numpy(session.run(["last_hidden_state"], {"pixel_values": pixels.numpy()})[0])
-        ours = rmae_forward(rmae, run, {"pixel_values": pixels}, work, f"onnx{batch}")
-        report(f"onnx-out-batch{batch}-last_hidden_state", err(ours["last_hidden_state"], theirs),
+        ours = rmae_forward(rmae, run, {"pixel_values": pixels}, work, f"{tag}{batch}")
+        report(f"{tag}-batch{batch}-last_hidden_state", err(ours["last_hidden_state"], theirs),
                f"opset={opset} input={shape} onnxruntime={ort.__version__}")
 
 
@@ -227,6 +228,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rmae", required=True)
     ap.add_argument("--run", required=True, help="an rmae MAE run to export")
+    ap.add_argument("--grey-run", help="an rmae MAE run with one input channel")
     ap.add_argument("--work", required=True)
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
@@ -236,6 +238,9 @@ def main():
     check_timm_in(a.rmae, a.work)
     check_timm_out(a.rmae, a.run, a.work)
     check_onnx_out(a.rmae, a.run, a.work)
+    if a.grey_run:
+        check_hf_out(a.rmae, a.grey_run, a.work, tag="hf-out-grey")
+        check_onnx_out(a.rmae, a.grey_run, a.work, tag="onnx-out-grey")
     print(f"summary checks_failed={len(failed)}" + (f" failed={','.join(failed)}" if failed else ""))
     sys.exit(1 if failed else 0)
 
