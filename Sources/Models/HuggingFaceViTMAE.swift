@@ -179,33 +179,37 @@ public enum HuggingFaceViTMAE {
 
     enum Mapped { case whole(String), projection(String, Int) }
 
+    /// Keys outside the blocks: official → hub layout.
+    static let hubOfOfficial: [String: String] = [
+        "cls_token": "vit.embeddings.cls_token", "pos_embed": "vit.embeddings.position_embeddings",
+        "patch_embed.proj.weight": "vit.embeddings.patch_embeddings.projection.weight",
+        "patch_embed.proj.bias": "vit.embeddings.patch_embeddings.projection.bias",
+        "norm.weight": "vit.layernorm.weight", "norm.bias": "vit.layernorm.bias",
+        "mask_token": "decoder.mask_token", "decoder_pos_embed": "decoder.decoder_pos_embed",
+        "decoder_embed.weight": "decoder.decoder_embed.weight", "decoder_embed.bias": "decoder.decoder_embed.bias",
+        "decoder_norm.weight": "decoder.decoder_norm.weight", "decoder_norm.bias": "decoder.decoder_norm.bias",
+        "decoder_pred.weight": "decoder.decoder_pred.weight", "decoder_pred.bias": "decoder.decoder_pred.bias",
+    ]
+    static let officialOfHub = Dictionary(uniqueKeysWithValues: hubOfOfficial.map { ($1, $0) })
+
+    /// `N.module.path.kind` (what follows a block prefix) as its parts.
+    static func splitBlockKey(_ rest: Substring) -> (index: Int, module: String, kind: String)? {
+        guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]), let last = rest.lastIndex(of: "."), last > dot else { return nil }
+        return (index, String(rest[rest.index(after: dot)..<last]), String(rest[rest.index(after: last)...]))
+    }
+
     /// The official key for one Hugging Face key, or nil when it has none.
     static func officialKey(_ key: String) -> Mapped? {
         var k = Substring(key)
         if k.hasPrefix("vit.") { k = k.dropFirst(4) }
-        let direct: [String: String] = [
-            "embeddings.cls_token": "cls_token", "embeddings.position_embeddings": "pos_embed",
-            "embeddings.patch_embeddings.projection.weight": "patch_embed.proj.weight",
-            "embeddings.patch_embeddings.projection.bias": "patch_embed.proj.bias",
-            "layernorm.weight": "norm.weight", "layernorm.bias": "norm.bias",
-            "decoder.mask_token": "mask_token", "decoder.decoder_pos_embed": "decoder_pos_embed",
-            "decoder.decoder_embed.weight": "decoder_embed.weight", "decoder.decoder_embed.bias": "decoder_embed.bias",
-            "decoder.decoder_norm.weight": "decoder_norm.weight", "decoder.decoder_norm.bias": "decoder_norm.bias",
-            "decoder.decoder_pred.weight": "decoder_pred.weight", "decoder.decoder_pred.bias": "decoder_pred.bias",
-        ]
-        if let name = direct[String(k)] { return .whole(name) }
+        if let name = officialOfHub[k.hasPrefix("decoder.") ? String(k) : "vit." + k] { return .whole(name) }
         let layerPrefixes: [(String, String)] = [
             ("encoder.layer.", "blocks."), ("layers.", "blocks."),
             ("decoder.decoder_layers.", "decoder_blocks."), ("decoder.decoder_encoder.layer.", "decoder_blocks."),
         ]
         for (theirs, ours) in layerPrefixes where k.hasPrefix(theirs) {
-            let rest = k.dropFirst(theirs.count)
-            guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]) else { return nil }
-            let inner = String(rest[rest.index(after: dot)...])
+            guard let (index, module, kind) = splitBlockKey(k.dropFirst(theirs.count)), kind == "weight" || kind == "bias" else { return nil }
             let block = "\(ours)\(index)."
-            guard let last = inner.lastIndex(of: ".") else { return nil }
-            let module = String(inner[..<last]), kind = String(inner[inner.index(after: last)...])
-            guard kind == "weight" || kind == "bias" else { return nil }
             let renamed: [String: String] = [
                 "layernorm_before": "norm1", "layernorm_after": "norm2",
                 "attention.output.dense": "attn.proj", "attention.o_proj": "attn.proj",
@@ -227,28 +231,15 @@ public enum HuggingFaceViTMAE {
     public static func hubTensors(_ official: [String: Tensor]) -> (tensors: [String: Tensor], dropped: [String]) {
         var out: [String: Tensor] = [:]
         var dropped: [String] = []
-        let direct: [String: String] = [
-            "cls_token": "vit.embeddings.cls_token", "pos_embed": "vit.embeddings.position_embeddings",
-            "patch_embed.proj.weight": "vit.embeddings.patch_embeddings.projection.weight",
-            "patch_embed.proj.bias": "vit.embeddings.patch_embeddings.projection.bias",
-            "norm.weight": "vit.layernorm.weight", "norm.bias": "vit.layernorm.bias",
-            "mask_token": "decoder.mask_token", "decoder_pos_embed": "decoder.decoder_pos_embed",
-            "decoder_embed.weight": "decoder.decoder_embed.weight", "decoder_embed.bias": "decoder.decoder_embed.bias",
-            "decoder_norm.weight": "decoder.decoder_norm.weight", "decoder_norm.bias": "decoder.decoder_norm.bias",
-            "decoder_pred.weight": "decoder.decoder_pred.weight", "decoder_pred.bias": "decoder.decoder_pred.bias",
-        ]
         let inner: [String: String] = [
             "norm1": "layernorm_before", "norm2": "layernorm_after", "attn.proj": "attention.output.dense",
             "mlp.fc1": "intermediate.dense", "mlp.fc2": "output.dense",
         ]
         for (key, value) in official {
-            if let name = direct[key] { out[name] = value; continue }
+            if let name = hubOfOfficial[key] { out[name] = value; continue }
             let blockPrefixes = [("blocks.", "vit.encoder.layer."), ("decoder_blocks.", "decoder.decoder_layers.")]
             guard let (ours, theirs) = blockPrefixes.first(where: { key.hasPrefix($0.0) }) else { dropped.append(key); continue }
-            let rest = key.dropFirst(ours.count)
-            guard let dot = rest.firstIndex(of: "."), let index = Int(rest[..<dot]),
-                  let last = rest.lastIndex(of: ".") else { dropped.append(key); continue }
-            let module = String(rest[rest.index(after: dot)..<last]), kind = String(rest[rest.index(after: last)...])
+            guard let (index, module, kind) = splitBlockKey(key.dropFirst(ours.count)) else { dropped.append(key); continue }
             let block = "\(theirs)\(index)."
             if module == "attn.qkv" {
                 let third = value.shape[0] / 3
