@@ -17,6 +17,9 @@ public struct FinetuneConfig: Codable, Sendable, Equatable {
     public var head = SegmentationHeadKind.linear
     /// Fine-tuning image size; nil = the backbone's pre-training size (the position table is resized otherwise).
     public var imgSize: Int?
+    /// How a learned position table is resized to another grid: `mae` (MAE's interpolate_pos_embed, bicubic)
+    /// or `timm` (timm's resample_abs_pos_embed default: bicubic with antialiasing).
+    public var posResize = "mae"
     /// Attention heads of an encoder file that does not record them (default D / 64).
     public var numHeads: Int?
     public var fpnDim = 128
@@ -51,7 +54,7 @@ public struct FinetuneConfig: Codable, Sendable, Equatable {
     public var cacheMB = 1024
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case initFrom = "init", data, out, head, imgSize = "img_size", numHeads = "num_heads", fpnDim = "fpn_dim"
+        case initFrom = "init", data, out, head, imgSize = "img_size", posResize = "pos_resize", numHeads = "num_heads", fpnDim = "fpn_dim"
         case batchSize = "batch_size", blr, lr, weightDecay = "weight_decay", beta1, beta2, layerDecay = "layer_decay"
         case dropPath = "drop_path", steps, warmupSteps = "warmup_steps", clipGrad = "clip_grad", scaleMin = "scale_min"
         case scaleMax = "scale_max", flip, loss, ignoreIndex = "ignore_index", seed, valEvery = "val_every"
@@ -72,6 +75,7 @@ public struct FinetuneConfig: Codable, Sendable, Equatable {
         try get(.initFrom, &initFrom); try get(.data, &data); try get(.out, &out); try get(.head, &head)
         try optional(.imgSize, &imgSize); try optional(.numHeads, &numHeads); try get(.fpnDim, &fpnDim)
         try get(.batchSize, &batchSize); try get(.blr, &blr); try optional(.lr, &lr); try get(.weightDecay, &weightDecay)
+        try get(.posResize, &posResize)
         try get(.beta1, &beta1); try get(.beta2, &beta2); try get(.layerDecay, &layerDecay); try get(.dropPath, &dropPath)
         try get(.steps, &steps); try optional(.warmupSteps, &warmupSteps); try get(.clipGrad, &clipGrad)
         try get(.scaleMin, &scaleMin); try get(.scaleMax, &scaleMax); try get(.flip, &flip); try get(.loss, &loss)
@@ -103,6 +107,7 @@ public struct FinetuneConfig: Codable, Sendable, Equatable {
             }
         }
         if let imgSize { try check("img_size", imgSize, 1...4096) }
+        if posResize != "mae" && posResize != "timm" { try fail("pos_resize '\(posResize)' is not mae or timm") }
         if let numHeads { try check("num_heads", numHeads, 1...4096) }
         try check("fpn_dim", fpnDim, 1...4096)
         try check("batch_size", batchSize, 1...(1 << 16))

@@ -61,10 +61,10 @@ public enum FinetuneRun {
                 throw ConfigurationError(description: "model: \(error.description)")
             }
             if let initialization {
-                _ = try model.loadEncoder(initialization.tensors, positions: initialization.positions)
+                _ = try model.loadEncoder(initialization.tensors, positions: initialization.positions, antialias: config.posResize == "timm")
                 let g0 = initialization.model.gridSize
                 log("initialised the encoder from \(initialization.source)"
-                    + (g0 != shape.gridSize ? "; position table resized from \(g0)×\(g0) to \(shape.gridSize)×\(shape.gridSize) (bicubic)" : ""))
+                    + (g0 != shape.gridSize ? "; position table resized from \(g0)×\(g0) to \(shape.gridSize)×\(shape.gridSize) (bicubic\(config.posResize == "timm" ? ", antialiased as timm" : ", as MAE"))" : ""))
             } else {
                 log("scratch: a randomly initialised encoder")
             }

@@ -37,7 +37,7 @@ public struct SegmentationViT: Module {
     /// Replaces the encoder by pre-trained weights (official/timm keys; other keys are ignored). `positions`
     /// is the pre-training table (`[T, D]` or `[1, T, D]`, cls row first); a table for another grid is
     /// resized bicubically (MAE's `interpolate_pos_embed`). Returns the keys that were loaded.
-    public mutating func loadEncoder(_ tensors: [String: Tensor], positions: Tensor) throws -> [String] {
+    public mutating func loadEncoder(_ tensors: [String: Tensor], positions: Tensor, antialias: Bool = false) throws -> [String] {
         let d = config.embedDim
         let table = positions.rank == 2 ? positions.reshaped([1] + positions.shape) : positions
         guard table.rank == 3, table.shape[0] == 1, table.shape[2] == d else {
@@ -48,7 +48,7 @@ public struct SegmentationViT: Module {
         guard g0 * g0 == rows - 1 else {
             throw SegmentationConfigError(description: "pos_embed has \(rows) rows: not a cls row and a square grid")
         }
-        posEmbed = g0 == config.gridSize ? table.detached() : PositionEmbeddingResize.resized(table, extraTokens: 1, grid: config.gridSize)
+        posEmbed = g0 == config.gridSize ? table.detached() : PositionEmbeddingResize.resized(table, extraTokens: 1, grid: config.gridSize, antialias: antialias)
         var encoder = Encoder(clsToken: clsToken, patchEmbed: patchEmbed, blocks: blocks, norm: norm)
         encoder = try encoder.loading(tensors, strict: true)
         (clsToken, patchEmbed, blocks, norm) = (encoder.clsToken, encoder.patchEmbed, encoder.blocks, encoder.norm)

@@ -49,6 +49,23 @@ struct RecipeRulesTests {
                    -0.858720907, -1.010670598, -0.540075900, -0.145241758]),
     ]
 
+    /// The same with `antialias=True` (timm's `resample_abs_pos_embed` default; torch 2.13, float64).
+    static let torchAntialiased: [(g: Int, n: Int, d: Int, values: [Double])] = [
+        (3, 5, 1, [-0.125320093, 0.325804436, 0.967653337, 0.752586068, 0.536022594, 0.153664551, 0.505189685, 0.966104824, 0.571475096, 0.256380714, 0.624211669, 0.784971467, 0.909297427, 0.228384941, -0.238277250, 0.917298365, 0.841589577, 0.593981075, -0.179633971, -0.665194120, 1.058010212, 0.847091182, 0.391008745, -0.411335834, -0.892053807]),
+        (4, 2, 2, [0.642104151, 0.772435547, -0.247976465, -0.421756801, 0.415354658, 0.205703374, -0.680018740, -0.478190924]),
+        (5, 3, 1, [0.614081009, 0.203398300, -0.818166147, 0.749471751, -0.556216217, -0.191377296, 0.046885471, -0.693930830, 0.649388635]),
+        (6, 4, 1, [0.511988622, 0.510037458, -0.805378270, 0.003450162, 0.856935752, -0.277532773, -0.627068761, 0.721805473, 0.352657014, -0.827338577, 0.196421102, 0.748441524, -0.463903429, -0.553959639, 0.788258644, 0.054996873]),
+    ]
+
+    @Test func antialiasedResizeMatchesTorchAntialias() {
+        for (g, n, d, values) in Self.torchAntialiased {
+            let out = PositionEmbeddingResize.resized(Self.table(grid: g, dim: d), grid: n, antialias: true).scalars
+            #expect(Array(out.prefix(d)) == (0..<d).map { Float($0) - 7 }, "cls row changed")
+            let worst = zip(out.dropFirst(d), values).map { abs(Double($0) - $1) }.max() ?? .infinity
+            #expect(worst < 1e-6, "\(g)→\(n): worst \(worst)")
+        }
+    }
+
     @Test func positionTableResizeMatchesTorchBicubicAndKeepsTheClsRow() {
         for (g, n, d, values) in Self.torchBicubic {
             let resized = PositionEmbeddingResize.resized(Self.table(grid: g, dim: d), grid: n)
