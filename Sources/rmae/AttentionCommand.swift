@@ -18,7 +18,8 @@ struct AttentionCommand: ParsableCommand {
     @Option(help: "Output PNG.") var out: String
 
     func run() throws {
-        let (model, _) = try ModelLoading.load(checkpoint)
+        let (model, source) = try ModelLoading.load(checkpoint)
+        try ModelLoading.feedsImages(model, source)
         let c = model.config
         let photo = try ModelLoading.image(image)
         let (x, y) = try ModelLoading.point(query, width: photo.width, height: photo.height, option: "--query")

@@ -23,6 +23,7 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         let (model, source) = try ModelLoading.load(checkpoint)
+        try ModelLoading.feedsImages(model, source)
         guard model.config.hasRegionBranch else { throw ValidationError("--checkpoint: an MAE model has no region branch to evaluate") }
         let folder = URL(fileURLWithPath: dir)
         guard !(try MaskEvaluation.samples(in: folder)).isEmpty else {

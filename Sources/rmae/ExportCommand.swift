@@ -53,9 +53,13 @@ struct ExportCommand: ParsableCommand {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let (hub, dropped) = HuggingFaceViTMAE.hubTensors(tensors)
             try AtomicFile.write(try HuggingFaceViTMAE.configJSON(model.config), to: folder.appendingPathComponent("config.json"))
-            try AtomicFile.write(try HuggingFaceViTMAE.preprocessorJSON(model.config), to: folder.appendingPathComponent("preprocessor_config.json"))
+            // The image processor only where the statistics are known (recorded, or ImageNet's for 1 or 3 channels).
+            let processor = model.config.pixelMean != nil || [1, 3].contains(model.config.inChans)
+            if processor {
+                try AtomicFile.write(try HuggingFaceViTMAE.preprocessorJSON(model.config), to: folder.appendingPathComponent("preprocessor_config.json"))
+            }
             try SafeTensors.write(hub, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
-            print("export: \(hub.count) tensors (Hugging Face ViTMAEForPreTraining) from \(source.path) to \(out)/{config.json,preprocessor_config.json,model.safetensors}"
+            print("export: \(hub.count) tensors (Hugging Face ViTMAEForPreTraining) from \(source.path) to \(out)/{config.json,\(processor ? "preprocessor_config.json," : "")model.safetensors}"
                   + (dropped.isEmpty ? "" : "; left out \(dropped.count) region-branch tensors (no Hugging Face counterpart)"))
         default: throw ValidationError("--format: '\(format)' is not official, timm, hf or onnx")
         }

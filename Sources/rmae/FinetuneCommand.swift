@@ -78,6 +78,7 @@ struct FinetuneCommand: ParsableCommand {
             } else {
                 if preset != nil { throw ValidationError("--preset sets the shape of a scratch model; --init \(c.initFrom) brings its own") }
                 let (model, positions, source) = try ModelLoading.loadEncoder(c.initFrom, heads: c.numHeads)
+                try ModelLoading.feedsImages(model, source)
                 let keep = model.namedParameters().filter { p in
                     p.name == "cls_token" || p.name.hasPrefix("patch_embed.") || p.name.hasPrefix("blocks.") || p.name.hasPrefix("norm.")
                 }

@@ -79,6 +79,13 @@ enum ModelLoading {
         }
     }
 
+    /// Throws unless images can feed `model` (1 or 3 input channels): for the commands that read photos.
+    static func feedsImages(_ model: RegionMAE, _ source: URL) throws {
+        do { try model.config.checkImageChannels() } catch {
+            throw ValidationError("--checkpoint: \(source.path): \(error) (rmae forward and rmae export take any channel count)")
+        }
+    }
+
     /// Hugging Face ViTMAE weights when `path` is such a folder (or a safetensors file with Hugging Face keys
     /// and a config.json beside it); nil for every other kind of path.
     static func huggingFace(_ path: String) throws -> InitialWeights? {

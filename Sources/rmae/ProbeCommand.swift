@@ -31,6 +31,7 @@ struct ProbeCommand: ParsableCommand {
 
     func run() throws {
         let (model, positions, source) = try ModelLoading.loadEncoder(checkpoint, heads: heads)
+        try ModelLoading.feedsImages(model, source)
         let folder = URL(fileURLWithPath: dir)
         guard (try? MaskEvaluation.samples(in: folder).count) ?? 0 >= 2 else {
             throw ValidationError("\(dir): fewer than 2 image_NNN.png with a matching mask_NNN.png")

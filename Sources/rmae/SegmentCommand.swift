@@ -27,7 +27,8 @@ struct SegmentCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (model, _) = try ModelLoading.load(checkpoint)
+        let (model, source) = try ModelLoading.load(checkpoint)
+        try ModelLoading.feedsImages(model, source)
         let c = model.config
         guard c.hasRegionBranch else { throw ValidationError("--checkpoint: an MAE model has no region branch to segment with") }
         let photo = try ModelLoading.image(image)

@@ -26,6 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (model, source) = try ModelLoading.load(checkpoint)
+        try ModelLoading.feedsImages(model, source)
         if !model.config.hasRegionBranch {
             FileHandle.standardError.write(Data("serve: \(source.path) is a plain MAE; segmentation requests will be refused, reconstruction works\n".utf8))
         }

@@ -28,6 +28,7 @@ struct VisualizeCommand: ParsableCommand {
 
     func run() throws {
         let (model, source) = try ModelLoading.load(checkpoint)
+        try ModelLoading.feedsImages(model, source)
         let c = model.config
         let n = c.numPatches
         let kept = max(1, Int(Double(n) * (1 - maskRatio)))
