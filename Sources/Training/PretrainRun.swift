@@ -26,7 +26,7 @@ public enum PretrainRun {
     /// `strictInit` refuses any missing or extra parameter.
     @discardableResult
     /// - Parameter synchronizer: several processes (MPI ranks) train together; only rank 0 logs and writes.
-    public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: String?, strictInit: Bool = false,
+    public static func run(config: TrainingConfig, resume: Checkpoint?, initWeights: InitialWeights?, strictInit: Bool = false,
                            synchronizer: GradientSynchronizer? = nil,
                            log rawLog: @escaping (String) -> Void) throws -> RunSummary {
         var config = config
@@ -97,8 +97,7 @@ public enum PretrainRun {
         }
 
         let trainer = try Trainer(config: config, source: source, runDirectory: runDirectory, resume: resume, synchronizer: synchronizer)
-        if let initWeights, resume == nil {
-            let weights = try InitialWeights.read(initWeights)
+        if let weights = initWeights, resume == nil {
             let (model, report) = try weights.applied(to: trainer.model, strict: strictInit, fileTables: false)
             try trainer.loadWeights(Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.value) }))
             let size = weights.config.map { " (\($0.imgSize) px / patch \($0.patchSize))" } ?? ""

@@ -94,12 +94,13 @@ enum ModelLoading {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else { return nil }
         let config = (isFolder.boolValue ? url : url.deletingLastPathComponent()).appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: config.path) else { return nil }
-        if !isFolder.boolValue {
-            guard let st = try? SafeTensors.read(url), HuggingFaceViTMAE.looksLike(st.tensors.keys) else { return nil }
-        }
-        do { return try InitialWeights.read(path) } catch let e as InitialWeightsError {
+        // One read: a file beside a config.json is Hugging Face's only when its keys say so.
+        let weights: InitialWeights
+        do { weights = try InitialWeights.read(path) } catch let e as InitialWeightsError {
+            if !isFolder.boolValue { return nil }   // not a ViT file at all: the other readers name the problem
             throw ValidationError("--checkpoint: \(e.description)")
         }
+        return weights.format == .huggingFace ? weights : nil
     }
 
     /// The file behind `--checkpoint`: a file itself, or a run directory's latest checkpoint or final weights.

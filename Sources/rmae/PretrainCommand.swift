@@ -33,12 +33,10 @@ struct PretrainCommand: ParsableCommand {
     @Flag(help: "Continue from the latest checkpoint in the run directory.") var resume = false
     @Argument(help: "Configuration overrides, key=value.") var overrides: [String] = []
 
-    /// The model of a run that starts from `path`: the weights' own shape (patch, widths, depths, heads, MLP
+    /// The model of a run that starts from `weights`: the weights' own shape (patch, widths, depths, heads, MLP
     /// ratio, LayerNorm eps; the pixel decoder's when the file has one) over `model`, except for keys set on the
     /// command line (`model.KEY=…`). The image size stays the run's (position tables follow it).
-    static func shape(of path: String, into model: ModelConfig, explicit overrides: [String]) throws -> ModelConfig {
-        let weights: InitialWeights
-        do { weights = try InitialWeights.read(path) } catch { throw ValidationError("--init: \(error)") }
+    static func shape(of weights: InitialWeights, into model: ModelConfig, explicit overrides: [String]) throws -> ModelConfig {
         var file = weights.config
         if file == nil { file = (try? EncoderWeights(weights.tensors))?.config }
         guard let file else { return model }
@@ -71,6 +69,7 @@ struct PretrainCommand: ParsableCommand {
     func run() throws {
         var c = TrainingConfig()
         var resumeFrom: Checkpoint?
+        var initWeights: InitialWeights?   // read once: its shape shapes the model, its tensors start it
         if resume {
             let dir = URL(fileURLWithPath: out ?? c.out)
             let found: (Checkpoint, URL)?
@@ -113,7 +112,10 @@ struct PretrainCommand: ParsableCommand {
                 c.model.feeding = f
             }
             c = try c.overriding(overrides)
-            if let initPath = self.`init` { c.model = try Self.shape(of: initPath, into: c.model, explicit: overrides) }
+            if let initPath = self.`init` {
+                do { initWeights = try InitialWeights.read(initPath) } catch { throw ValidationError("--init: \(error)") }
+                c.model = try Self.shape(of: initWeights!, into: c.model, explicit: overrides)
+            }
         }
         if let out { c.out = out }
         if let steps { c.steps = steps }
@@ -133,7 +135,7 @@ struct PretrainCommand: ParsableCommand {
         let mpi = MPIContext.startIfLaunched()
         defer { mpi?.finish() }
         do {
-            let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: self.`init`, strictInit: strictInit,
+            let summary = try PretrainRun.run(config: c, resume: resumeFrom, initWeights: initWeights, strictInit: strictInit,
                                               synchronizer: mpi.map(MPISynchronizer.init),
                                               log: { FileHandle.standardError.write(Data(($0 + "\n").utf8)) })
             if let mpi, mpi.rank != 0 { return }

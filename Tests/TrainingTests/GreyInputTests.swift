@@ -42,7 +42,7 @@ import Viz
         config.model.inChans = 1
         (config.steps, config.valEvery) = (2, 2)
         var lines: [String] = []
-        _ = try PretrainRun.run(config: config, resume: nil, initWeights: rgbFile.path, log: { lines.append($0) })
+        _ = try PretrainRun.run(config: config, resume: nil, initWeights: try InitialWeights.read(rgbFile.path), log: { lines.append($0) })
         #expect(lines.contains { $0.contains("RGB weights adapted to 1 input channel") })
         #expect(lines.contains { $0.contains("decoder_pred.weight: predicts 1 channel") })
         let picture = try ImageDecoder.decode(contentsOf: out.appendingPathComponent("reconstruction.png"))
